@@ -1,0 +1,9 @@
+"""HTML views for the admin area."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from safety.admin import views  # noqa: E402,F401

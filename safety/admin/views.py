@@ -1,0 +1,3 @@
+"""Views of the admin area."""
+
+from __future__ import annotations

@@ -1,0 +1,138 @@
+"""Command line: one AppGroup per noun. Commands call services and exit
+non-zero when they fail."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from safety import clock
+from safety.services.errors import ServiceError
+
+demo_cli = AppGroup("demo", help="The demo organisation.")
+users_cli = AppGroup("users", help="Logins.")
+reminders_cli = AppGroup("reminders", help="Reminder emails.")
+outbox_cli = AppGroup("outbox", help="The email outbox.")
+scheduler_cli = AppGroup("scheduler", help="The job scheduler.")
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo group (idempotent) and print its logins."""
+    from safety.services.demo import load_demo
+
+    logins = load_demo(now=clock.now())
+    click.echo("Demo logins (password for all: see below):")
+    for login in logins:
+        click.echo(f"  {login['email']:<32} {login['password']:<14} {login['role']}")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True)
+@click.option("--admin", is_flag=True, default=False)
+@click.option("--locale", type=click.Choice(["zh_CN", "en"]), default="zh_CN")
+def users_create(email: str, name: str, password: str, admin: bool, locale: str) -> None:
+    """Create a login (a duplicate email fails with a clear message)."""
+    from safety.services.org import create_user
+
+    try:
+        user = create_user(
+            None,
+            email=email,
+            name=name,
+            password=password,
+            locale=locale,
+            is_admin=admin,
+            now=clock.now(),
+            bootstrap=True,
+        )
+    except ServiceError as error:
+        details = "; ".join(f"{k}: {', '.join(v)}" for k, v in getattr(error, "fields", {}).items())
+        _fail(details or error.message)
+    else:
+        click.echo(f"Created user {user.id} <{user.email}>{' (admin)' if admin else ''}")
+
+
+def _parse_now(value: str | None):  # noqa: ANN202
+    if value is None:
+        return clock.now()
+    try:
+        return clock.parse_instant(value)
+    except ValueError:
+        raise click.BadParameter(f"not an ISO-8601 time: {value}", param_hint="--now") from None
+
+
+@reminders_cli.command("run")
+@click.option("--now", "now_text", default=None, help="ISO-8601; without an offset, in TIMEZONE.")
+@click.option("--dry-run", is_flag=True, help="Decide and print; queue and send nothing.")
+def reminders_run(now_text: str | None, dry_run: bool) -> None:
+    """One reminder pass as of --now: decide, queue, try to deliver. Exit 0 even when SMTP is down."""
+    from safety.services.reminders import run_reminders
+
+    now = _parse_now(now_text)
+    summary = run_reminders(now=now, dry_run=dry_run)
+    click.echo(summary.line())
+
+
+@outbox_cli.command("flush")
+def outbox_flush() -> None:
+    """Try to deliver every queued email now."""
+    from safety.services.outbox import flush_outbox
+
+    result = flush_outbox(now=clock.now(), ignore_backoff=True)
+    click.echo(result.line())
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduler in the foreground until stopped."""
+    from safety.jobs import run_scheduler_forever
+
+    run_scheduler_forever(current_app._get_current_object())
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; non-zero naming the first bad entry."""
+    from safety.services.audit import verify_chain
+
+    intact, bad_id, checked = verify_chain()
+    if not intact:
+        _fail(f"audit log broken at entry {bad_id if bad_id is not None else '(head)'}")
+    click.echo(f"Audit log intact: {checked} entries.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app; with SCHEDULER_ENABLED, this process also schedules.
+
+    No reloader, so the scheduler starts exactly once here.
+    """
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    if app.config.get("SCHEDULER_ENABLED"):
+        from safety.jobs import start_background_scheduler
+
+        start_background_scheduler(app)
+        click.echo("Reminder scheduler running in this process.")
+    run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+def register_cli(app: Flask) -> None:
+    for group in (demo_cli, users_cli, reminders_cli, outbox_cli, scheduler_cli, audit_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(serve)

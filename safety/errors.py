@@ -1,0 +1,46 @@
+"""HTML and JSON answers for errors, chosen by path."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from safety.api.errors import error_response, is_api_request
+from safety.services.errors import ServiceError
+
+
+def render_http_error(error: HTTPException) -> tuple[str, int]:
+    status = error.code or 500
+    return render_template("errors/error.html", status=status, error=error), status
+
+
+def handle_service_error(error: ServiceError):  # noqa: ANN201
+    """Services raise domain errors; map them to a 4xx for the client at hand."""
+    from safety.extensions import db
+
+    db.session.rollback()
+    if is_api_request():
+        return error_response(
+            error.status, error.message, code=error.code, fields=getattr(error, "fields", None)
+        )
+    return (
+        render_template("errors/error.html", status=error.status, message=error.message),
+        error.status,
+    )
+
+
+def handle_unexpected(error: Exception):  # noqa: ANN201
+    if isinstance(error, HTTPException):
+        return error
+    from safety.extensions import db
+
+    db.session.rollback()
+    if is_api_request():
+        return error_response(500, "Internal error")
+    return render_http_error(InternalServerError())
+
+
+def register_errorhandlers(app: Flask) -> None:
+    app.register_error_handler(ServiceError, handle_service_error)
+    if not app.testing and not app.debug:
+        app.register_error_handler(Exception, handle_unexpected)

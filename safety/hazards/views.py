@@ -1,0 +1,3 @@
+"""Views of the hazards area."""
+
+from __future__ import annotations

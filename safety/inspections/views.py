@@ -1,0 +1,3 @@
+"""Views of the inspections area."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Views of the matrix area."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Views of the org area."""
+
+from __future__ import annotations

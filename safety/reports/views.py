@@ -1,0 +1,3 @@
+"""Views of the reports area."""
+
+from __future__ import annotations

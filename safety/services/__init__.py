@@ -1,0 +1,1 @@
+"""Business rules. The only layer that commits: each call is one unit of work."""

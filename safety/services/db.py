@@ -1,0 +1,37 @@
+"""Small database helpers shared by services (no commits here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from safety.extensions import db
+
+
+def insert_or_ignore(model: type, values: dict[str, Any], conflict_on: list[str]) -> bool:
+    """``INSERT … ON CONFLICT DO NOTHING``; True when this call inserted the row.
+
+    Exactly-once claims rest on this: of several processes inserting the same
+    key, one gets True.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+    result = db.session.execute(stmt)
+    return bool(result.rowcount)
+
+
+def get_or_404(model: type, ident: Any, message: str | None = None) -> Any:
+    """Load by primary key or raise :class:`NotFound`."""
+    from safety.services.errors import NotFound
+
+    obj = db.session.get(model, ident)
+    if obj is None:
+        raise NotFound(message or f"{model.__name__} {ident} not found")
+    return obj
+
+
+def exists(stmt: sa.Select) -> bool:
+    return db.session.scalar(sa.select(stmt.exists())) or False
