@@ -11,7 +11,17 @@ from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Blueprint packages with HTML views, each exposing ``bp``.
-HTML_AREAS = ("auth", "main", "org", "matrix", "hazards", "inspections", "reports", "admin")
+HTML_AREAS = (
+    "auth",
+    "main",
+    "org",
+    "matrix",
+    "hazards",
+    "inspections",
+    "reports",
+    "notifications",
+    "admin",
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,6 +55,7 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
         str(p) for p in sorted((ROOT / "safety").glob("**/translations")) if p.is_dir()
     )
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     if app.config.get("SESSION_COOKIE_SECURE"):

@@ -53,6 +53,8 @@ API_TOKEN_LIFETIME = 24 * 3600
 
 #: Largest request body, bytes (photos are checked per file as well).
 MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+#: Where photos are stored (outside static); default instance/uploads.
+# UPLOAD_FOLDER = "/var/lib/safety/uploads"
 UPLOAD_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 #: LEC risk grading thresholds on D = L x E x C: (lower bound, grade).

@@ -20,6 +20,7 @@ NAVIGATION = [
     ("matrix.index", _l("Responsibilities"), False),
     ("reports.index", _l("Reports"), False),
     ("org.index", _l("Organisation"), False),
+    ("notifications.index", _l("Notifications"), False),
     ("admin.index", _l("Administration"), True),
 ]
 

@@ -1,0 +1,3 @@
+"""Views of the notifications area."""
+
+from __future__ import annotations
