@@ -77,7 +77,10 @@ def _parse_now(value: str | None):  # noqa: ANN202
 @click.option("--now", "now_text", default=None, help="ISO-8601; without an offset, in TIMEZONE.")
 @click.option("--dry-run", is_flag=True, help="Decide and print; queue and send nothing.")
 def reminders_run(now_text: str | None, dry_run: bool) -> None:
-    """One reminder pass as of --now: decide, queue, try to deliver. Exit 0 even when SMTP is down."""
+    """One reminder pass as of --now: decide, queue, try to deliver.
+
+    Exits 0 even when SMTP is down: the emails stay queued.
+    """
     from safety.services.reminders import run_reminders
 
     now = _parse_now(now_text)

@@ -7,7 +7,7 @@ never the database's or the server's.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -20,7 +20,7 @@ def tz() -> ZoneInfo:
 
 def now() -> datetime:
     """The current instant, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def local_date(instant: datetime) -> date:
@@ -41,4 +41,4 @@ def parse_instant(text: str) -> datetime:
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz())
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)

@@ -62,9 +62,8 @@ def can_manage_hazard(user: User | None, hazard: Hazard, today: date) -> bool:
 
 def can_submit_hazard(user: User | None, hazard: Hazard, today: date) -> bool:
     """Submit the rectification: holders of the accountable post only."""
-    return (
-        hazard.accountable_post_id is not None
-        and hazard.accountable_post_id in held_post_ids(user, today)
+    return hazard.accountable_post_id is not None and hazard.accountable_post_id in held_post_ids(
+        user, today
     )
 
 

@@ -10,7 +10,6 @@ from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-
 #: The main navigation: (endpoint, label, admins only). Entries whose endpoint
 #: is not registered are left out, so areas can arrive one by one.
 NAVIGATION = [

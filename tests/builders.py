@@ -6,7 +6,7 @@ Each ``make_*`` takes keyword overrides. An admin actor is created on demand.
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from safety.models import Post, PostHolder, Unit, User
 from safety.services import org
 
 PASSWORD = "correct horse 1"
-NOW = datetime(2026, 3, 12, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)
 _seq = itertools.count(1)
 
 

@@ -12,13 +12,13 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import g, request_started
 import sqlalchemy as sa
+from flask import g, request_started
 from sqlalchemy.engine import make_url
 
 from safety import create_app
@@ -26,7 +26,7 @@ from safety.extensions import db as _db
 from tests import builders
 
 #: Every test's "now" unless it travels: a Thursday morning in Shanghai.
-NOW = datetime(2026, 3, 12, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 12)
 
 
@@ -90,17 +90,6 @@ def _empty_all_tables() -> None:
         else:
             for table in tables:
                 conn.exec_driver_sql(f'DELETE FROM "{table}"')
-            conn.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sqlite_sequence(
-                conn
-            ) else None
-
-
-def _has_sqlite_sequence(conn: Any) -> bool:
-    return bool(
-        conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'"
-        ).first()
-    )
 
 
 @pytest.fixture
@@ -141,7 +130,9 @@ def db(app: Any) -> Any:
     return _db
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 def csrf_token_from(html: str) -> str:

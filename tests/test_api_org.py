@@ -30,7 +30,12 @@ def test_admin_creates_unit_tree_and_reads_it(admin_api):
     )
     assert child.status_code == 201
     body = child.get_json()
-    assert body == {"id": body["id"], "name": "纯碱厂", "code": "SODA", "parent_id": root.get_json()["id"]}
+    assert body == {
+        "id": body["id"],
+        "name": "纯碱厂",
+        "code": "SODA",
+        "parent_id": root.get_json()["id"],
+    }
     assert admin_api.get(f"/units/{body['id']}").get_json()["code"] == "SODA"
 
 
@@ -81,7 +86,9 @@ def test_holders_by_date(admin_api):
         f"/posts/{post.id}/holders",
         json={"user_id": a.id, "start_date": "2025-01-01", "end_date": "2025-12-31"},
     )
-    r2 = admin_api.post(f"/posts/{post.id}/holders", json={"user_id": b.id, "start_date": "2026-01-01"})
+    r2 = admin_api.post(
+        f"/posts/{post.id}/holders", json={"user_id": b.id, "start_date": "2026-01-01"}
+    )
     assert (r1.status_code, r2.status_code) == (201, 201)
     on_2025 = admin_api.get(f"/posts/{post.id}/holders?on=2025-06-01").get_json()["items"]
     on_2026 = admin_api.get(f"/posts/{post.id}/holders?on=2026-06-01").get_json()["items"]

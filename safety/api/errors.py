@@ -47,7 +47,10 @@ def error_response(
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """webargs' nested ``{"json": {"items": {"0": {"result": [..]}}}}`` → ``{"items.0.result": [..]}``."""
+    """Flatten webargs' nested messages into dotted field names.
+
+    ``{"items": {"0": {"result": [...]}}}`` becomes ``{"items.0.result": [...]}``.
+    """
     fields: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():

@@ -26,6 +26,8 @@ class PasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")]
+    )
     next = HiddenField()
     submit = SubmitField(_l("Switch"))

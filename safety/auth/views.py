@@ -48,7 +48,9 @@ def language():  # noqa: ANN201
     form = LanguageForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
-            accounts.set_locale(current_user._get_current_object(), form.locale.data, now=clock.now())
+            accounts.set_locale(
+                current_user._get_current_object(), form.locale.data, now=clock.now()
+            )
         else:
             session["locale"] = form.locale.data
     target = form.next.data or request.referrer
@@ -74,5 +76,6 @@ def account():  # noqa: ANN201
             session.clear()
             flash(_("Your password has changed. Please sign in again."), "info")
             return redirect(url_for("auth.login"))
-    return render_template("auth/account.html", form=form, language_form=LanguageForm(
-        locale=current_user.locale.value))
+    return render_template(
+        "auth/account.html", form=form, language_form=LanguageForm(locale=current_user.locale.value)
+    )

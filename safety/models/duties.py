@@ -13,7 +13,7 @@ from safety.models.base import Base, CreatedMixin, IdMixin, UTCDateTime, enum_co
 from safety.models.org import Post, Unit
 
 
-class DutyCategory(str, enum.Enum):
+class DutyCategory(enum.StrEnum):
     """管行业、管业务、管生产经营必须管安全."""
 
     INDUSTRY = "industry"
@@ -21,7 +21,7 @@ class DutyCategory(str, enum.Enum):
     PRODUCTION_OPERATION = "production_operation"
 
 
-class ResponsibilityKind(str, enum.Enum):
+class ResponsibilityKind(enum.StrEnum):
     MAIN = "main"  # 主体责任
     LEADERSHIP = "leadership"  # 领导责任
     SUPERVISION = "supervision"  # 监管责任

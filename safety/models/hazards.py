@@ -14,12 +14,12 @@ from safety.models.base import Base, CreatedMixin, IdMixin, UTCDateTime, enum_co
 from safety.models.org import Post, Unit, User
 
 
-class HazardLevel(str, enum.Enum):
+class HazardLevel(enum.StrEnum):
     GENERAL = "general"  # 一般隐患
     MAJOR = "major"  # 重大隐患
 
 
-class HazardStatus(str, enum.Enum):
+class HazardStatus(enum.StrEnum):
     REPORTED = "reported"
     RECTIFYING = "rectifying"
     PENDING_VERIFICATION = "pending_verification"

@@ -12,18 +12,18 @@ from safety.models.base import Base, CreatedMixin, IdMixin, UTCDateTime, enum_co
 from safety.models.org import Unit, User
 
 
-class ItemResult(str, enum.Enum):
+class ItemResult(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     NA = "na"
 
 
-class InspectionStatus(str, enum.Enum):
+class InspectionStatus(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
 
 
-class PlanKind(str, enum.Enum):
+class PlanKind(enum.StrEnum):
     DAILY = "daily"
     WEEKLY = "weekly"
     MONTHLY = "monthly"

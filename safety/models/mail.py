@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from safety.models.base import Base, CreatedMixin, IdMixin, UTCDateTime, enum_column, utcnow
 
 
-class EmailStatus(str, enum.Enum):
+class EmailStatus(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"

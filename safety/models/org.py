@@ -11,13 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from safety.models.base import Base, CreatedMixin, IdMixin, UTCDateTime, enum_column
 
 
-class PostLevel(str, enum.Enum):
+class PostLevel(enum.StrEnum):
     DECISION = "decision"
     MANAGEMENT = "management"
     OPERATION = "operation"
 
 
-class Locale(str, enum.Enum):
+class Locale(enum.StrEnum):
     ZH_CN = "zh_CN"
     EN = "en"
 

@@ -37,9 +37,7 @@ def authenticate(email: str, password: str, *, now: datetime) -> User:
         raise AuthenticationFailed(_("Wrong email or password."))
     if user.locked_until is not None and user.locked_until > now:
         db.session.rollback()
-        raise AuthenticationFailed(
-            _("Too many failed sign-ins. Try again in a few minutes.")
-        )
+        raise AuthenticationFailed(_("Too many failed sign-ins. Try again in a few minutes."))
     if not password_ok:
         _count_failure(user, now)
         raise AuthenticationFailed(_("Wrong email or password."))
@@ -99,9 +97,7 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def change_password(
-    user: User, *, current_password: str, new_password: str, now: datetime
-) -> None:
+def change_password(user: User, *, current_password: str, new_password: str, now: datetime) -> None:
     """:raise ValidationError: wrong current password or a weak new one."""
     errors: dict[str, str] = {}
     if not check_password(user.password_hash, current_password or ""):

@@ -221,7 +221,9 @@ def update_post(
         current: int | None = sup_id
         while current is not None and current not in seen:
             if current == post.id:
-                errors["superior_post_id"] = _("A post cannot be its own superior, even indirectly.")
+                errors["superior_post_id"] = _(
+                    "A post cannot be its own superior, even indirectly."
+                )
                 break
             seen.add(current)
             current = superiors.get(current)
@@ -403,7 +405,9 @@ def assign_holder(
         if end_date is not None:
             overlap = overlap.where(PostHolder.start_date <= end_date)
         if exists(overlap):
-            errors["start_date"] = _("%(name)s already holds this post in that period.", name=user.name)
+            errors["start_date"] = _(
+                "%(name)s already holds this post in that period.", name=user.name
+            )
     _raise(errors)
     holding = PostHolder(post_id=post.id, user_id=user.id, start_date=start_date, end_date=end_date)
     db.session.add(holding)
