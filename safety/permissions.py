@@ -1,20 +1,28 @@
-"""Who may do what: derived from the posts a person holds today, and admin.
+"""Who may do what: derived from the responsibility matrix and admin.
+
+Rights follow the posts a person holds *today* (a holding covers its start
+and end dates; a deactivated person holds nothing) and the responsibilities
+of those posts in the matrix. A responsibility for a unit covers every unit
+below it. Admins edit the matrix; only holders sign a post's list.
 
 Predicates (``can_*``) are pure questions that services, views and the API
 ask; services raise :class:`~safety.services.errors.Forbidden` when the answer
-is no. Nothing else decides rights.
-
-A responsibility for a unit covers every unit below it.
+is no; ``*_required`` decorators guard HTML views. Nothing else decides rights.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
+from functools import wraps
+from typing import Any
 
 import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
 
 from safety.extensions import db
-from safety.models import Hazard, PostHolder, Responsibility, ResponsibilityKind, User
+from safety.models import Hazard, PostHolder, Responsibility, ResponsibilityKind, Unit, User
 from safety.services.org import holding_filter, unit_ancestor_ids
 
 MANAGE_KINDS = frozenset(
@@ -77,3 +85,66 @@ def can_verify_hazard(user: User | None, hazard: Hazard, today: date) -> bool:
 def can_acknowledge(user: User | None, post_id: int, today: date) -> bool:
     """Sign a post's responsibility list: people holding it today."""
     return post_id in held_post_ids(user, today)
+
+
+# --- the matrix --------------------------------------------------------------
+
+
+def can_view_matrix(user: User | None) -> bool:
+    """The matrix, gaps and every list are open to everyone signed in (公开透明)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.active)
+
+
+def can_edit_matrix(user: User | None) -> bool:
+    """Duties, responsibilities, targets and imports: administrators only."""
+    return is_admin(user)
+
+
+def covered_unit_ids(
+    user: User | None, on: date, kinds: Iterable[ResponsibilityKind] | None = None
+) -> set[int]:
+    """Units for which ``user``'s posts on ``on`` carry one of ``kinds`` (default: any).
+
+    Each responsibility covers its unit and every unit below it. Two queries,
+    for lists ("hazards I may manage") that must not ask unit by unit.
+    """
+    if user is None or not getattr(user, "active", False):
+        return set()
+    stmt = (
+        sa.select(Responsibility.unit_id)
+        .join(PostHolder, PostHolder.post_id == Responsibility.post_id)
+        .where(PostHolder.user_id == user.id, holding_filter(on))
+        .distinct()
+    )
+    if kinds is not None:
+        stmt = stmt.where(Responsibility.kind.in_(list(kinds)))
+    roots = set(db.session.scalars(stmt))
+    if not roots:
+        return set()
+    below: dict[int | None, list[int]] = {}
+    for uid, parent in db.session.execute(sa.select(Unit.id, Unit.parent_id)):
+        below.setdefault(parent, []).append(uid)
+    covered: set[int] = set()
+    stack = list(roots)
+    while stack:
+        uid = stack.pop()
+        if uid not in covered:
+            covered.add(uid)
+            stack.extend(below.get(uid, []))
+    return covered
+
+
+def matrix_admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Guard an HTML view: sign-in first, then 403 unless :func:`can_edit_matrix`."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            from safety.extensions import login_manager
+
+            return login_manager.unauthorized()
+        if not can_edit_matrix(current_user._get_current_object()):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
