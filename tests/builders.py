@@ -125,3 +125,98 @@ def make_responsibility(
     values.update(over)
     return matrix.create_responsibility(actor(), **values, now=NOW)
 
+
+
+# --- hazards (appended by the hazards area) ---------------------------------
+
+TODAY = date(2026, 3, 12)
+
+
+def grant_hazard_role(kind: str, unit: Unit, user: User | None = None) -> User:
+    """A person holding a new post in ``unit`` with responsibility ``kind`` for it.
+
+    ``kind`` is main, leadership, supervision or direct (the matrix's kinds).
+    """
+    from safety.models import Responsibility, ResponsibilityKind
+
+    post = make_post(unit=unit)
+    user = user or make_user()
+    make_holding(post, user)
+    try:
+        from safety.services.matrix import create_responsibility
+    except ImportError:  # the matrix service not written yet: the row itself
+        db.session.add(
+            Responsibility(post_id=post.id, unit_id=unit.id, kind=ResponsibilityKind(kind))
+        )
+        db.session.commit()
+    else:
+        create_responsibility(actor(), post_id=post.id, unit_id=unit.id, kind=kind, now=NOW)
+    return user
+
+
+def make_hazard(status: str = "reported", **over: Any) -> Any:
+    """A hazard driven through the services to ``status``.
+
+    Overrides: ``unit``, ``level`` (general|major), ``accountable_post``,
+    ``deadline`` (a past one makes an overdue hazard), ``reporter``,
+    ``submitter`` (a holder of the accountable post), ``verifier``,
+    ``photos`` (bytes), ``now``, ``today``; anything else goes into the
+    report (``title``, ``description``, ``location``, ``category``, ``risk``,
+    ``found_at``). Assign, verify and void are done by the builders' admin.
+    """
+    from datetime import timedelta
+
+    from safety.services import hazards
+
+    now = over.pop("now", NOW)
+    today = over.pop("today", TODAY)
+    unit = over.pop("unit", None) or make_unit()
+    level = over.pop("level", "general")
+    post = over.pop("accountable_post", None)
+    deadline = over.pop("deadline", today + timedelta(days=14))
+    reporter = over.pop("reporter", None) or make_user()
+    submitter = over.pop("submitter", None)
+    verifier = over.pop("verifier", None) or actor()
+    photos = over.pop("photos", ())
+    data: dict[str, Any] = {"title": f"隐患{_n()}", "unit_id": unit.id, "level": level}
+    data.update(over)
+    hazard = hazards.report_hazard(reporter, data, now=now, photos=photos)
+    if status == "reported":
+        return hazard
+    if status == "void":
+        return hazards.void_hazard(
+            actor(), hazard, reason="重复上报", version=hazard.version, now=now, today=today
+        )
+    if post is None:
+        post = make_post(unit=unit)
+    if submitter is None:
+        holders = db.session.scalars(
+            sa.select(User)
+            .join(PostHolder, PostHolder.user_id == User.id)
+            .where(PostHolder.post_id == post.id)
+        ).all()
+        submitter = holders[0] if holders else make_holder(post)
+    assign = {
+        "accountable_post_id": post.id,
+        "deadline": deadline,
+        "measures": "更换破损护栏并设置警示标志",
+        "funds": "5000",
+        "contingency_plan": "设置警戒区，专人监护",
+    }
+    if level == "major":
+        assign["plan"] = {part: f"{part} 方案内容" for part in hazards.PLAN_PARTS}
+    hazards.assign_hazard(
+        actor(), hazard, assign, version=hazard.version, now=now, today=min(today, deadline)
+    )
+    if status == "rectifying":
+        return hazard
+    hazards.submit_hazard(
+        submitter, hazard, note="已整改完毕", version=hazard.version, now=now, today=today
+    )
+    if status == "pending_verification":
+        return hazard
+    if status == "closed":
+        return hazards.verify_hazard(
+            verifier, hazard, note="验收合格", version=hazard.version, now=now, today=today
+        )
+    raise ValueError(f"unknown hazard status {status!r}")
