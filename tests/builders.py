@@ -126,7 +126,6 @@ def make_responsibility(
     return matrix.create_responsibility(actor(), **values, now=NOW)
 
 
-
 # --- hazards (appended by the hazards area) ---------------------------------
 
 TODAY = date(2026, 3, 12)
