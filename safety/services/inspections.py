@@ -49,6 +49,7 @@ NOTE_MAX = 4000
 LOCATION_MAX = 300
 HAZARD_TITLE_MAX = 300
 HAZARD_LEVELS = ("general", "major")
+MAX_ITEM_PHOTOS = 10
 #: An inspection may be dated a little ahead of the server clock (phones drift).
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
@@ -558,6 +559,9 @@ def _parse_items(
         except (TypeError, ValueError):
             errors[f"{prefix}.photos"] = _("Not a valid photo.")
             remove = set()
+        uploads = [u for u in raw.get("photos") or () if u]
+        if len(uploads) > MAX_ITEM_PHOTOS:
+            errors[f"{prefix}.photos"] = _("At most %(n)d photos at a time.", n=MAX_ITEM_PHOTOS)
         parsed.append(
             _ItemInput(
                 index=index,
@@ -565,7 +569,7 @@ def _parse_items(
                 result=result,
                 note=note,
                 hazard=hazard,
-                uploads=[u for u in raw.get("photos") or () if u],
+                uploads=uploads,
                 remove_photo_ids=remove,
                 template=tmpl,
             )
@@ -585,19 +589,21 @@ def _stored_photo_count(item: InspectionItem | None, removed: set[int]) -> int:
 
 def _delete_files(names: Iterable[str]) -> None:
     """Best effort: files of a call that failed, or of photos removed from a draft."""
-    try:
-        from safety.services.photos import photo_path
-    except ImportError:  # pragma: no cover - photos service not installed
-        return
+    from safety.services.photos import upload_folder
+
+    folder = upload_folder()
     for name in names:
-        with contextlib.suppress(OSError, ValueError):
-            photo_path(name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (folder / name).unlink(missing_ok=True)
 
 
-def _store(upload: Any, written: list[str]) -> Any:
+def _store(upload: Any, written: list[str], field: str = "photos") -> Any:
     from safety.services.photos import store_image
 
-    stored = store_image(upload)
+    try:
+        stored = store_image(upload)
+    except ValidationError as error:
+        raise ValidationError({field: sum(error.fields.values(), [])}) from None
     written.extend([stored.stored_name, stored.thumb_name])
     return stored
 
@@ -729,7 +735,10 @@ def save_inspection(
             ).rowcount
             if claimed != 1:
                 raise Conflict(_("This inspection has already been submitted."))
-        stored_uploads = {item.index: [_store(u, written) for u in item.uploads] for item in items}
+        stored_uploads = {
+            item.index: [_store(u, written, f"items.{item.index}.photos") for u in item.uploads]
+            for item in items
+        }
         if inspection is None:
             inspection = Inspection(inspector_id=actor.id, created_at=now)
             db.session.add(inspection)
