@@ -28,7 +28,7 @@ venv: $(VENV)/.runtime
 ## Compile every area's translation catalogue (safety/**/translations).
 translations: $(VENV)/.runtime
 	@for d in $$(find safety -type d -name translations); do \
-		$(BIN)/pybabel compile -q -d $$d || exit 1; \
+		$(BIN)/pybabel compile -d $$d >/dev/null || exit 1; \
 	done
 
 ## Serve the app on http://127.0.0.1:$(PORT) with the reminder scheduler.
