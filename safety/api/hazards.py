@@ -1,7 +1,405 @@
-"""API for the hazards area (to be filled in)."""
+"""Hazards (隐患) and the closed loop (五定): report, list, act.
+
+Every action takes the ``version`` the client saw and answers the updated
+hazard; the rules live in :mod:`safety.services.hazards`.
+"""
 
 from __future__ import annotations
 
-from safety.api.common import make_blueprint
+from collections.abc import Callable
+from typing import Any
 
-blp = make_blueprint("hazards", "hazards")
+from flask import url_for
+from flask.views import MethodView
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from safety import clock
+from safety.api.common import ListArgs, api_user, make_blueprint
+from safety.models import Hazard, HazardLevel, HazardStatus, User
+from safety.services import hazards as svc
+from safety.services.db import get_or_404
+
+blp = make_blueprint("hazards", "Hazards (隐患) and the closed loop (五定)")
+
+
+class _Lenient(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class HazardRiskInSchema(_Lenient):
+    l = fields.Float(allow_none=True, allow_nan=False)  # noqa: E741
+    e = fields.Float(allow_none=True, allow_nan=False)
+    c = fields.Float(allow_none=True, allow_nan=False)
+
+
+class HazardRiskSchema(Schema):
+    l = fields.Float()  # noqa: E741
+    e = fields.Float()
+    c = fields.Float()
+    d = fields.Float()
+    grade = fields.String(metadata={"description": "major | significant | general | low"})
+
+
+class HazardCreateSchema(_Lenient):
+    title = fields.String(required=True)
+    unit_id = fields.Integer(required=True, strict=False)
+    level = fields.String(
+        load_default="general", validate=validate.OneOf([m.value for m in HazardLevel])
+    )
+    description = fields.String(allow_none=True, load_default=None)
+    location = fields.String(allow_none=True, load_default=None)
+    category = fields.String(allow_none=True, load_default=None)
+    found_at = fields.DateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "ISO 8601; without an offset it is read in TIMEZONE"},
+    )
+    risk = fields.Nested(HazardRiskInSchema, allow_none=True, load_default=None)
+
+
+class HazardVersionSchema(_Lenient):
+    version = fields.Integer(required=True, strict=False)
+
+
+class HazardPlanSchema(_Lenient):
+    objective = fields.String(allow_none=True)
+    methods = fields.String(allow_none=True)
+    resources = fields.String(allow_none=True)
+    organisation = fields.String(allow_none=True)
+    schedule = fields.String(allow_none=True)
+    safety_measures = fields.String(allow_none=True)
+
+
+class HazardAssignSchema(HazardVersionSchema):
+    accountable_post_id = fields.Integer(required=True, strict=False)
+    deadline = fields.Date(required=True)
+    measures = fields.String(required=True)
+    funds = fields.Decimal(required=True, allow_nan=False)
+    contingency_plan = fields.String(required=True)
+    plan = fields.Nested(HazardPlanSchema, allow_none=True, load_default=None)
+
+
+class HazardNoteSchema(HazardVersionSchema):
+    note = fields.String(allow_none=True, load_default=None)
+
+
+class HazardExtendSchema(HazardVersionSchema):
+    deadline = fields.Date(required=True)
+    reason = fields.String(required=True)
+
+
+class HazardVoidSchema(HazardVersionSchema):
+    reason = fields.String(required=True)
+
+
+class HazardAuthoritySchema(HazardVersionSchema):
+    reported_to_authority_on = fields.Date(allow_none=True, load_default=None)
+    listed_for_supervision = fields.Boolean(load_default=False)
+    supervising_authority = fields.String(allow_none=True, load_default=None)
+
+
+class HazardWriteOffSchema(HazardVersionSchema):
+    written_off_on = fields.Date(required=True)
+    note = fields.String(allow_none=True, load_default=None)
+
+
+class HazardHolderSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+
+
+class HazardPhotoSchema(Schema):
+    id = fields.Integer()
+    event_id = fields.Integer(allow_none=True)
+    url = fields.String()
+    thumb_url = fields.String()
+    content_type = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class HazardSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    location = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    unit_id = fields.Integer()
+    unit_name = fields.String()
+    level = fields.String()
+    status = fields.String()
+    version = fields.Integer()
+    found_at = fields.DateTime()
+    found_on = fields.Date()
+    reporter_id = fields.Integer(allow_none=True)
+    risk = fields.Nested(HazardRiskSchema, allow_none=True)
+    accountable_post_id = fields.Integer(allow_none=True)
+    accountable_post_title = fields.String(allow_none=True)
+    accountable_holders = fields.List(fields.Nested(HazardHolderSchema))
+    measures = fields.String(allow_none=True)
+    funds = fields.Decimal(allow_none=True, as_string=True)
+    deadline = fields.Date(allow_none=True)
+    contingency_plan = fields.String(allow_none=True)
+    plan = fields.Dict(allow_none=True)
+    overdue = fields.Boolean()
+    days_overdue = fields.Integer()
+    assigned_at = fields.DateTime(allow_none=True)
+    submitted_by_id = fields.Integer(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    verified_by_id = fields.Integer(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    reported_to_authority_on = fields.Date(allow_none=True)
+    listed_for_supervision = fields.Boolean()
+    supervising_authority = fields.String(allow_none=True)
+    written_off_on = fields.Date(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class HazardHistorySchema(Schema):
+    action = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    at = fields.DateTime()
+    note = fields.String(allow_none=True)
+    data = fields.Dict()
+    photos = fields.List(fields.Nested(HazardPhotoSchema))
+
+
+class HazardDetailSchema(HazardSchema):
+    history = fields.List(fields.Nested(HazardHistorySchema))
+    photos = fields.List(fields.Nested(HazardPhotoSchema))
+
+
+class HazardListArgs(ListArgs):
+    status = fields.String(
+        load_default=None,
+        validate=validate.OneOf([s.value for s in HazardStatus]),
+    )
+    unit_id = fields.Integer(load_default=None, metadata={"description": "includes its subtree"})
+    level = fields.String(
+        load_default=None, validate=validate.OneOf([m.value for m in HazardLevel])
+    )
+    overdue = fields.Boolean(load_default=None)
+    accountable_post_id = fields.Integer(load_default=None)
+    q = fields.String(
+        load_default=None, metadata={"description": "number, title, description, location"}
+    )
+    sort = fields.String(load_default="id", validate=validate.OneOf(list(svc.SORTS)))
+
+
+class HazardList(Schema):
+    items = fields.List(fields.Nested(HazardSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+def _holder(user: User) -> dict[str, Any]:
+    return {"id": user.id, "name": user.name, "email": user.email}
+
+
+def _photo(photo: Any) -> dict[str, Any]:
+    return {
+        "id": photo.id,
+        "event_id": photo.event_id,
+        "url": url_for("hazards.photo", name=photo.stored_name),
+        "thumb_url": url_for("hazards.photo", name=photo.thumb_name),
+        "content_type": photo.content_type,
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def hazard_out(hazard: Hazard, holders: list[User], today: Any) -> dict[str, Any]:
+    """The API's view of a hazard (overdue computed against ``today``)."""
+    score = svc.risk_score(hazard)
+    out = {
+        key: getattr(hazard, key)
+        for key in HazardSchema._declared_fields
+        if hasattr(Hazard, key) and key not in ("risk",)
+    }
+    out.update(
+        level=hazard.level.value,
+        status=hazard.status.value,
+        unit_name=hazard.unit.name,
+        accountable_post_title=hazard.accountable_post.title if hazard.accountable_post else None,
+        accountable_holders=[_holder(u) for u in holders],
+        overdue=svc.is_overdue(hazard, today),
+        days_overdue=svc.days_overdue(hazard, today),
+        risk=(
+            {
+                "l": hazard.risk_l,
+                "e": hazard.risk_e,
+                "c": hazard.risk_c,
+                "d": score,
+                "grade": svc.risk_grade(score),
+            }
+            if score is not None
+            else None
+        ),
+    )
+    return out
+
+
+def detail_out(hazard: Hazard) -> dict[str, Any]:
+    today = clock.today()
+    detail = svc.hazard_detail(hazard, today=today)
+    out = hazard_out(hazard, detail.holders, today)
+    out["history"] = [
+        {
+            "action": event.action,
+            "actor_id": event.actor_id,
+            "at": event.at,
+            "note": event.note,
+            "data": event.data or {},
+            "photos": [_photo(p) for p in detail.photos.get(event.id, [])],
+        }
+        for event in detail.events
+    ]
+    out["photos"] = [_photo(p) for group in detail.photos.values() for p in group]
+    return out
+
+
+def _load(hazard_id: int) -> Hazard:
+    return get_or_404(Hazard, hazard_id, f"Hazard {hazard_id} not found")
+
+
+@blp.route("/hazards")
+class Hazards(MethodView):
+    @blp.arguments(HazardListArgs, location="query")
+    @blp.response(200, HazardList)
+    def get(self, args: dict) -> dict:
+        """Hazards, filtered; ``unit_id`` includes the units below it."""
+        today = clock.today()
+        filters = svc.HazardFilters(
+            status=[HazardStatus(args["status"])] if args["status"] else [],
+            unit_id=args["unit_id"],
+            level=HazardLevel(args["level"]) if args["level"] else None,
+            overdue=args["overdue"],
+            accountable_post_id=args["accountable_post_id"],
+            q=args["q"],
+            sort=args["sort"],
+        )
+        page = svc.list_hazards(
+            filters, user=api_user(), today=today, cursor=args["cursor"], limit=args["limit"]
+        )
+        return {
+            "items": [
+                hazard_out(h, page.holders.get(h.accountable_post_id, []), today)
+                for h in page.items
+            ],
+            "next_cursor": page.next_cursor,
+        }
+
+    @blp.arguments(HazardCreateSchema)
+    @blp.response(201, HazardDetailSchema)
+    def post(self, data: dict) -> dict:
+        """Report a hazard (any signed-in user)."""
+        hazard = svc.report_hazard(api_user(), data, now=clock.now())
+        return detail_out(hazard)
+
+
+@blp.route("/hazards/<int:hazard_id>")
+class HazardById(MethodView):
+    @blp.response(200, HazardDetailSchema)
+    def get(self, hazard_id: int) -> dict:
+        """One hazard with its whole history."""
+        return detail_out(_load(hazard_id))
+
+
+def _action(
+    path: str,
+    schema: type[Schema],
+    call: Callable[[User, Hazard, dict, Any, Any], Hazard],
+    doc: str,
+) -> None:
+    def post(self: MethodView, data: dict, hazard_id: int) -> dict:
+        hazard = _load(hazard_id)
+        call(api_user(), hazard, data, clock.now(), clock.today())
+        return detail_out(hazard)
+
+    post.__doc__ = doc
+    view = type(
+        f"Hazard{path.title().replace('-', '')}",
+        (MethodView,),
+        {"post": blp.response(200, HazardDetailSchema)(blp.arguments(schema)(post))},
+    )
+    blp.route(f"/hazards/<int:hazard_id>/{path}")(view)
+
+
+def _version(data: dict) -> int:
+    return data.pop("version")
+
+
+_action(
+    "assign",
+    HazardAssignSchema,
+    lambda u, h, d, now, today: svc.assign_hazard(
+        u, h, d, version=_version(d), now=now, today=today
+    ),
+    "Set the 五定 (and for a major hazard the 治理方案); reported → rectifying.",
+)
+_action(
+    "submit",
+    HazardNoteSchema,
+    lambda u, h, d, now, today: svc.submit_hazard(
+        u, h, note=d["note"], version=d["version"], now=now, today=today
+    ),
+    "The accountable post's holder reports the rectification; → pending_verification.",
+)
+_action(
+    "verify",
+    HazardNoteSchema,
+    lambda u, h, d, now, today: svc.verify_hazard(
+        u, h, note=d["note"], version=d["version"], now=now, today=today
+    ),
+    "Accept the rectification (never the submitter); → closed.",
+)
+_action(
+    "reject",
+    HazardNoteSchema,
+    lambda u, h, d, now, today: svc.reject_hazard(
+        u, h, note=d["note"], version=d["version"], now=now, today=today
+    ),
+    "Send the rectification back with a reason; → rectifying.",
+)
+_action(
+    "extend",
+    HazardExtendSchema,
+    lambda u, h, d, now, today: svc.extend_hazard(
+        u, h, deadline=d["deadline"], reason=d["reason"], version=d["version"], now=now, today=today
+    ),
+    "Move the deadline later, with a reason.",
+)
+_action(
+    "void",
+    HazardVoidSchema,
+    lambda u, h, d, now, today: svc.void_hazard(
+        u, h, reason=d["reason"], version=d["version"], now=now, today=today
+    ),
+    "Withdraw the hazard with a reason; → void.",
+)
+_action(
+    "authority",
+    HazardAuthoritySchema,
+    lambda u, h, d, now, today: svc.record_authority(
+        u, h, d, version=_version(d), now=now, today=today
+    ),
+    "A major hazard's reporting to the authority and 挂牌督办.",
+)
+_action(
+    "write-off",
+    HazardWriteOffSchema,
+    lambda u, h, d, now, today: svc.write_off_hazard(
+        u,
+        h,
+        written_off_on=d["written_off_on"],
+        note=d["note"],
+        version=d["version"],
+        now=now,
+        today=today,
+    ),
+    "核销: the final sign-off of a closed major hazard.",
+)

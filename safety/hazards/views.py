@@ -1,3 +1,452 @@
-"""Views of the hazards area."""
+"""Views of the hazard register: list, report, detail with actions, photos, export."""
 
 from __future__ import annotations
+
+import tempfile
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from safety import clock
+from safety.extensions import db
+from safety.hazards import bp
+from safety.hazards.forms import ACTION_FORMS, ReportForm, as_choices
+from safety.models import Hazard, HazardLevel, HazardStatus, Post, Unit, User
+from safety.services import hazards as svc
+from safety.services import ledger, photos
+from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from safety.services.org import unit_subtree_ids
+
+PAGE_SIZES = (20, 50, 100)
+
+
+def _user() -> User:
+    return current_user._get_current_object()
+
+
+# --- choices ---------------------------------------------------------------------
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    """Units in tree order, indented (one query)."""
+    units = db.session.execute(sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id)).all()
+    children: dict[int | None, list[Any]] = {}
+    for row in units:
+        children.setdefault(row.parent_id, []).append(row)
+    ids = {row.id for row in units}
+    roots = [row for row in units if row.parent_id is None or row.parent_id not in ids]
+    result: list[tuple[str, str]] = []
+    seen: set[int] = set()
+
+    def walk(row: Any, depth: int) -> None:
+        if row.id in seen:
+            return
+        seen.add(row.id)
+        result.append((str(row.id), "\u3000" * depth + row.name))
+        for child in sorted(children.get(row.id, []), key=lambda r: r.code):
+            walk(child, depth + 1)
+
+    for root in sorted(roots, key=lambda r: r.code):
+        walk(root, 0)
+    return result
+
+
+def post_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        sa.select(Post.id, Post.title, Unit.name)
+        .join(Unit, Unit.id == Post.unit_id)
+        .order_by(Unit.code, Post.id)
+    ).all()
+    return [(str(pid), f"{unit} · {title}") for pid, title, unit in rows]
+
+
+# --- filters ------------------------------------------------------------------------
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def filters_from(args: MultiDict) -> svc.HazardFilters:
+    """Filters from the query string; values that name nothing are ignored."""
+    statuses = []
+    for raw in args.getlist("status"):
+        try:
+            statuses.append(HazardStatus(raw))
+        except ValueError:
+            continue
+    try:
+        level = HazardLevel(args["level"]) if args.get("level") else None
+    except ValueError:
+        level = None
+    overdue = {"yes": True, "true": True, "no": False, "false": False}.get(
+        (args.get("overdue") or "").lower()
+    )
+    sort = args.get("sort") if args.get("sort") in ("found", "deadline") else "found"
+    return svc.HazardFilters(
+        status=statuses,
+        unit_id=_int(args.get("unit_id")),
+        level=level,
+        overdue=overdue,
+        accountable_post_id=_int(args.get("post_id")),
+        mine=args.get("mine") in ("1", "on", "true", "yes"),
+        q=(args.get("q") or "").strip()[:100] or None,
+        sort=sort,
+    )
+
+
+def _query_without(*names: str, **extra: Any) -> str:
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in names and v != ""]
+    pairs += [(k, v) for k, v in extra.items() if v not in (None, "")]
+    return urlencode(pairs)
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    """The register: filters, a page of hazards, overdue badges, export link."""
+    today = clock.today()
+    filters = filters_from(request.args)
+    limit = _int(request.args.get("limit")) or PAGE_SIZES[0]
+    if limit not in PAGE_SIZES:
+        limit = PAGE_SIZES[0]
+    cursor = request.args.get("cursor") or None
+    try:
+        page = svc.list_hazards(filters, user=_user(), today=today, cursor=cursor, limit=limit)
+    except ValidationError:
+        flash(_("That page link is no longer valid; showing the first page."), "info")
+        page = svc.list_hazards(filters, user=_user(), today=today, limit=limit)
+        cursor = None
+    rows = [row_for(h, page.holders.get(h.accountable_post_id, []), today) for h in page.items]
+    counts = svc.status_counts(
+        unit_subtree_ids(filters.unit_id) if filters.unit_id else None, today=today
+    )
+    return render_template(
+        "hazards/index.html",
+        rows=rows,
+        filters=filters,
+        args=request.args,
+        counts=counts,
+        limit=limit,
+        page_sizes=PAGE_SIZES,
+        units=unit_choices(),
+        posts=post_choices(),
+        statuses=svc.STATUS_LABELS,
+        levels=svc.LEVEL_LABELS,
+        next_url=(
+            url_for("hazards.index") + "?" + _query_without("cursor", cursor=page.next_cursor)
+            if page.next_cursor
+            else None
+        ),
+        first_url=url_for("hazards.index") + "?" + _query_without("cursor") if cursor else None,
+        export_url=url_for("hazards.export") + "?" + _query_without("cursor", "limit"),
+    )
+
+
+def row_for(hazard: Hazard, holders: list[User], today: date) -> dict[str, Any]:
+    """What a list row shows, computed here so templates stay query-free."""
+    score = svc.risk_score(hazard)
+    return {
+        "hazard": hazard,
+        "status_label": svc.STATUS_LABELS[hazard.status],
+        "level_label": svc.LEVEL_LABELS[hazard.level],
+        "major": hazard.level == HazardLevel.MAJOR,
+        "overdue": svc.is_overdue(hazard, today),
+        "days_overdue": svc.days_overdue(hazard, today),
+        "days_left": svc.days_left(hazard, today),
+        "holders": holders,
+        "risk_score": score,
+        "risk_grade": svc.risk_grade(score),
+        "risk_label": svc.RISK_LABELS.get(svc.risk_grade(score) or "", ""),
+    }
+
+
+# --- report -----------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    """Report a hazard (phone-friendly; several photos)."""
+    form = ReportForm()
+    form.unit_id.choices = as_choices(unit_choices())
+    if request.method == "GET" and request.args.get("unit_id"):
+        form.unit_id.data = request.args["unit_id"]
+    if form.validate_on_submit():
+        data = {
+            "title": form.title.data,
+            "unit_id": form.unit_id.data,
+            "level": form.level.data,
+            "category": form.category.data,
+            "location": form.location.data,
+            "description": form.description.data,
+            "found_at": form.found_at.data,
+            "risk": {"l": form.risk_l.data, "e": form.risk_e.data, "c": form.risk_c.data},
+        }
+        try:
+            hazard = svc.report_hazard(
+                _user(), data, now=clock.now(), photos=request.files.getlist(form.photos.name)
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Hazard %(number)s reported.", number=hazard.number), "success")
+            return redirect(url_for("hazards.detail", hazard_id=hazard.id))
+    elif request.method == "POST":
+        flash(_("The form expired; please send it again."), "error")
+    return render_template(
+        "hazards/new.html",
+        form=form,
+        bands=svc.risk_bands(),
+    ), (422 if form.errors else 200)
+
+
+def apply_errors(form: Any, error: ValidationError) -> None:
+    """Service field names (``plan.objective``, ``risk.l``) onto form fields."""
+    for name, messages in error.fields.items():
+        field = getattr(form, name.replace(".", "_"), None)
+        if field is None and name == "risk":
+            field = getattr(form, "risk_l", None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors or []) + list(messages)
+        else:
+            for message in messages:
+                flash(message, "error")
+
+
+# --- detail and actions --------------------------------------------------------------
+
+
+def _load(hazard_id: int) -> Hazard:
+    hazard = db.session.get(Hazard, hazard_id)
+    if hazard is None:
+        abort(404)
+    return hazard
+
+
+def _forms_for(hazard: Hazard, allowed: dict[str, bool], posted: Any = None) -> dict[str, Any]:
+    """A fresh form for each permitted action; ``posted`` replaces the one submitted."""
+    forms: dict[str, Any] = {}
+    for action, ok in allowed.items():
+        if not ok:
+            continue
+        if posted is not None and posted[0] == action:
+            forms[action] = posted[1]
+            continue
+        form = ACTION_FORMS[action](formdata=None, prefix=action)
+        form.version.data = str(hazard.version)
+        if action == "assign":
+            form.accountable_post_id.choices = as_choices(post_choices())
+            if hazard.accountable_post_id:
+                form.accountable_post_id.data = str(hazard.accountable_post_id)
+        if action == "authority":
+            form.reported_to_authority_on.data = (
+                hazard.reported_to_authority_on.isoformat()
+                if hazard.reported_to_authority_on
+                else ""
+            )
+            form.listed_for_supervision.data = hazard.listed_for_supervision
+            form.supervising_authority.data = hazard.supervising_authority or ""
+        forms[action] = form
+    return forms
+
+
+def render_detail(hazard: Hazard, posted: Any = None, status: int = 200) -> tuple[str, int]:
+    today = clock.today()
+    detail = svc.hazard_detail(hazard, today=today)
+    allowed = svc.allowed_actions(_user(), hazard, today)
+    row = row_for(hazard, detail.holders, today)
+    history = [
+        {
+            "event": event,
+            "label": svc.ACTION_LABELS.get(event.action, event.action),
+            "photos": detail.photos.get(event.id, []),
+            "data": event.data or {},
+        }
+        for event in detail.events
+    ]
+    return (
+        render_template(
+            "hazards/detail.html",
+            hazard=hazard,
+            row=row,
+            history=history,
+            other_photos=detail.photos.get(None, []),
+            people=detail.people,
+            forms=_forms_for(hazard, allowed, posted),
+            plan_parts=[(p, svc.PLAN_LABELS[p]) for p in svc.PLAN_PARTS],
+            category_label=svc.CATEGORY_LABELS.get(hazard.category or "", hazard.category),
+            is_major=hazard.level == HazardLevel.MAJOR,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:hazard_id>")
+@login_required
+def detail(hazard_id: int) -> Any:
+    """The hazard, its full history with photos and the forms the user may use."""
+    return render_detail(_load(hazard_id))
+
+
+def _call(action: str, hazard: Hazard, form: Any) -> Hazard:
+    """Run the service behind one action form."""
+    user, now, today = _user(), clock.now(), clock.today()
+    version = form.version.data
+    if action == "assign":
+        data: dict[str, Any] = {
+            "accountable_post_id": form.accountable_post_id.data,
+            "deadline": form.deadline.data,
+            "measures": form.measures.data,
+            "funds": form.funds.data,
+            "contingency_plan": form.contingency_plan.data,
+            "plan": {p: getattr(form, f"plan_{p}").data for p in svc.PLAN_PARTS},
+        }
+        return svc.assign_hazard(user, hazard, data, version=version, now=now, today=today)
+    if action == "submit":
+        files = request.files.getlist(form.photos.name)
+        return svc.submit_hazard(
+            user, hazard, note=form.note.data, version=version, now=now, today=today, photos=files
+        )
+    if action == "verify":
+        return svc.verify_hazard(
+            user, hazard, note=form.note.data, version=version, now=now, today=today
+        )
+    if action == "reject":
+        return svc.reject_hazard(
+            user, hazard, note=form.note.data, version=version, now=now, today=today
+        )
+    if action == "extend":
+        return svc.extend_hazard(
+            user,
+            hazard,
+            deadline=form.deadline.data,
+            reason=form.reason.data,
+            version=version,
+            now=now,
+            today=today,
+        )
+    if action == "void":
+        return svc.void_hazard(
+            user, hazard, reason=form.reason.data, version=version, now=now, today=today
+        )
+    if action == "authority":
+        data = {
+            "reported_to_authority_on": form.reported_to_authority_on.data,
+            "listed_for_supervision": form.listed_for_supervision.data,
+            "supervising_authority": form.supervising_authority.data,
+        }
+        return svc.record_authority(user, hazard, data, version=version, now=now, today=today)
+    return svc.write_off_hazard(
+        user,
+        hazard,
+        written_off_on=form.written_off_on.data,
+        note=form.note.data,
+        version=version,
+        now=now,
+        today=today,
+    )
+
+
+def _done_message(action: str) -> str:
+    return {
+        "assign": _("Assigned; the hazard is now in rectification."),
+        "submit": _("Rectification submitted for verification."),
+        "verify": _("Verified; the hazard is closed."),
+        "reject": _("Rejected; the hazard is back in rectification."),
+        "extend": _("Deadline extended."),
+        "void": _("The hazard is void."),
+        "authority": _("Saved."),
+        "write_off": _("Written off."),
+    }[action]
+
+
+@bp.route("/<int:hazard_id>/<action>", methods=["POST"])
+@login_required
+def act(hazard_id: int, action: str) -> Any:
+    """One action of the closed loop; errors come back on the detail page."""
+    if action not in ACTION_FORMS:
+        abort(404)
+    hazard = _load(hazard_id)
+    form = ACTION_FORMS[action](prefix=action)
+    if action == "assign":
+        form.accountable_post_id.choices = as_choices(post_choices())
+    if not form.validate_on_submit():
+        flash(_("The form expired; please send it again."), "error")
+        return redirect(url_for("hazards.detail", hazard_id=hazard.id))
+    try:
+        _call(action, hazard, form)
+    except ValidationError as error:
+        db.session.rollback()
+        hazard = _load(hazard_id)
+        apply_errors(form, error)
+        flash(_("Please correct the marked fields."), "error")
+        return render_detail(hazard, posted=(action, form), status=422)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_detail(_load(hazard_id), status=409)
+    except Forbidden as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_detail(_load(hazard_id), status=403)
+    flash(_done_message(action), "success")
+    return redirect(url_for("hazards.detail", hazard_id=hazard.id))
+
+
+# --- photos and export ----------------------------------------------------------------
+
+
+@bp.route("/photos/<name>")
+@login_required
+def photo(name: str) -> Response:
+    """A hazard photo or thumbnail, for signed-in users only (never from static)."""
+    if svc.photo_for(name) is None:
+        abort(404)
+    try:
+        path = photos.photo_path(name)
+    except NotFound:
+        abort(404)
+    mimetype = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[
+        name.rsplit(".", 1)[1]
+    ]
+    response = send_file(path, mimetype=mimetype, conditional=True, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export() -> Response:
+    """The 隐患排查治理台账 of the filtered list, streamed."""
+    today = clock.today()
+    filters = filters_from(request.args)
+    rows = svc.iter_hazards(filters, user=_user(), today=today)
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
+    ledger.write_ledger(rows, spool, today=today)
+    spool.seek(0)
+    return send_file(
+        spool,
+        mimetype=ledger.XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"{_('hazard-ledger')}-{today.isoformat()}.xlsx",
+        max_age=0,
+    )

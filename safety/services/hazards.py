@@ -210,6 +210,17 @@ def risk_grade(score: float | None) -> str | None:
     return thresholds[-1][1] if thresholds else None
 
 
+def risk_bands() -> list[tuple[str, str, float, float | None]]:
+    """(grade, label, lower bound, upper bound or None), highest first, from config."""
+    thresholds = sorted(current_app.config["LEC_THRESHOLDS"], key=lambda t: t[0], reverse=True)
+    bands: list[tuple[str, str, float, float | None]] = []
+    upper: float | None = None
+    for lower, grade in thresholds:
+        bands.append((grade, str(RISK_LABELS.get(grade, grade)), lower, upper))
+        upper = lower
+    return bands
+
+
 # --- small validators ------------------------------------------------------------
 
 
@@ -1126,7 +1137,8 @@ def iter_hazards(
         page = list_hazards(filters, user=user, today=today, cursor=cursor, limit=batch)
         for hazard in page.items:
             yield hazard, page.holders.get(hazard.accountable_post_id, [])
-        db.session.expunge_all()
+        for hazard in page.items:  # keep memory flat on large exports
+            db.session.expunge(hazard)
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
@@ -1195,4 +1207,88 @@ def photo_for(name: str) -> HazardPhoto | None:
         sa.select(HazardPhoto).where(
             sa.or_(HazardPhoto.stored_name == name, HazardPhoto.thumb_name == name)
         )
+    )
+
+
+# --- my work -----------------------------------------------------------------------
+
+
+@dataclass
+class MyWork:
+    """What one person must act on today, and the state of their units."""
+
+    to_rectify: list[Hazard]
+    to_verify: list[Hazard]
+    to_assign: list[Hazard]
+    overdue: list[Hazard]
+    counts: dict[str, int]
+    unit_count: int
+    holders: dict[int, list[User]]
+
+
+def my_work(user: User, *, today: date, limit: int = 20) -> MyWork:
+    """Hazards ``user`` must rectify, verify or assign, their overdue ones, and counts.
+
+    "My units" are those the user's posts answer for in the matrix (with the
+    units below) plus the units of the posts they hold; an admin sees all.
+    A fixed number of queries, however many hazards there are.
+    """
+    held = sorted(permissions.held_post_ids(user, today))
+    admin = permissions.is_admin(user)
+    load = (selectinload(Hazard.unit), selectinload(Hazard.accountable_post))
+
+    def fetch(stmt: sa.Select) -> list[Hazard]:
+        return list(db.session.scalars(stmt.options(*load).limit(limit)))
+
+    deadline_order = (sa.func.coalesce(Hazard.deadline, FAR_FUTURE), Hazard.id)
+    mine = sa.select(Hazard).where(
+        Hazard.status == S.RECTIFYING, Hazard.accountable_post_id.in_(held or [-1])
+    )
+    to_rectify = fetch(mine.order_by(*deadline_order))
+    overdue = fetch(mine.where(overdue_clause(today)).order_by(*deadline_order))
+
+    verify_units = (
+        None if admin else permissions.covered_unit_ids(user, today, permissions.VERIFY_KINDS)
+    )
+    pending = sa.select(Hazard).where(
+        Hazard.status == S.PENDING_VERIFICATION,
+        sa.or_(Hazard.submitted_by_id.is_(None), Hazard.submitted_by_id != user.id),
+    )
+    if verify_units is not None:
+        pending = pending.where(Hazard.unit_id.in_(verify_units or [-1]))
+    to_verify = fetch(pending.order_by(Hazard.submitted_at, Hazard.id))
+
+    manage_units = (
+        None if admin else permissions.covered_unit_ids(user, today, permissions.MANAGE_KINDS)
+    )
+    reported = sa.select(Hazard).where(Hazard.status == S.REPORTED)
+    if manage_units is not None:
+        reported = reported.where(Hazard.unit_id.in_(manage_units or [-1]))
+    to_assign = fetch(reported.order_by(Hazard.found_on, Hazard.id))
+
+    if admin:
+        my_units: list[int] | None = None
+    else:
+        units = set(permissions.covered_unit_ids(user, today))
+        if held:
+            units.update(db.session.scalars(sa.select(Post.unit_id).where(Post.id.in_(held))))
+        my_units = sorted(units)
+    counts = (
+        status_counts(my_units, today=today)
+        if my_units != []
+        else {
+            **{s.value: 0 for s in S},
+            "overdue": 0,
+        }
+    )
+    shown = {h.accountable_post_id for h in to_rectify + to_verify + overdue}
+    shown.discard(None)
+    return MyWork(
+        to_rectify=to_rectify,
+        to_verify=to_verify,
+        to_assign=to_assign,
+        overdue=overdue,
+        counts=counts,
+        unit_count=-1 if my_units is None else len(my_units),
+        holders=holders_on(shown, today),
     )
