@@ -1,3 +1,375 @@
-"""Views of the reports area."""
+"""Views of the reports area: every report is a GET URL with its parameters.
+
+Bad parameters (a period that is not one, a unit that does not exist) give the
+page back with a clear message and status 400, never a 500.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from safety import clock
+from safety.reports import bp
+from safety.reports.charts import Bar, bar_chart, line_chart
+from safety.services import report_exports, reports
+from safety.services.errors import ValidationError
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def state_labels() -> dict[str, str]:
+    return {
+        "reported": _("Reported"),
+        "rectifying": _("Rectifying"),
+        "pending_verification": _("Pending verification"),
+        "closed": _("Closed"),
+    }
+
+
+def level_labels() -> dict[str, str]:
+    return {"general": _("General"), "major": _("Major")}
+
+
+def hazard_list_url(**params: Any) -> str:
+    """The hazard list filtered as a figure is: the list behind every number.
+
+    Uses the hazards area's endpoint when it is registered, else its path.
+    """
+    clean = {k: v for k, v in params.items() if v is not None and v != ""}
+    if "hazards.index" in current_app.view_functions:
+        return url_for("hazards.index", **clean)
+    return "/hazards" + (f"?{urlencode(clean)}" if clean else "")
+
+
+@bp.app_template_filter("report_pct")
+def report_pct(value: float | None) -> str:
+    """A share as a percentage with one decimal; a dash when undefined (0/0)."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@bp.app_template_filter("report_money")
+def report_money(value: Any) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _render_error(template: str, error: ValidationError, **context: Any) -> tuple[str, int]:
+    messages = [m for msgs in error.fields.values() for m in msgs]
+    return (
+        render_template(template, errors=messages, board=None, report=None, cases=None, **context),
+        400,
+    )
+
+
+def _args() -> dict[str, str]:
+    return {
+        "unit_id": request.args.get("unit_id", "").strip(),
+        "period": request.args.get("period", "").strip(),
+        "start": request.args.get("start", "").strip(),
+        "end": request.args.get("end", "").strip(),
+    }
+
+
+def _inputs(default: Callable[[date], reports.Period]) -> tuple[reports.Scope, reports.Period]:
+    """:raise ValidationError: on a bad period or an unknown unit (both reported at once)."""
+    args = _args()
+    today = clock.today()
+    errors: dict[str, list[str]] = {}
+    period = scope = None
+    try:
+        period = reports.parse_period(
+            args["period"],
+            today=today,
+            default=default(today),
+            start=args["start"],
+            end=args["end"],
+        )
+    except ValidationError as error:
+        errors.update(error.fields)
+    try:
+        scope = reports.resolve_scope(args["unit_id"])
+    except ValidationError as error:
+        errors.update(error.fields)
+    if errors or period is None or scope is None:
+        raise ValidationError(errors)
+    return scope, period
+
+
+def _form_context() -> dict[str, Any]:
+    return {
+        "args": _args(),
+        "unit_options": reports.unit_options(),
+        "state_labels": state_labels(),
+        "level_labels": level_labels(),
+        "buckets": [key for key, _f, _l in reports.AGEING_BUCKETS],
+    }
+
+
+def _current_month(today: date) -> reports.Period:
+    return reports.month_period(today.year, today.month)
+
+
+# --- dashboard -------------------------------------------------------------------
+
+
+@bp.route("/")
+@login_required
+def index():  # noqa: ANN201
+    """The dashboard for a unit subtree and a period (default: this month)."""
+    try:
+        scope, period = _inputs(_current_month)
+    except ValidationError as error:
+        return _render_error("reports/dashboard.html", error, **_form_context())
+    board = reports.dashboard(scope, period, today=clock.today())
+    return render_template(
+        "reports/dashboard.html",
+        board=board,
+        errors=[],
+        links=_links(board),
+        charts=_charts(board),
+        **_form_context(),
+    )
+
+
+def _links(board: reports.Dashboard) -> dict[str, Any]:
+    unit_id = board.scope.unit_id
+    return {
+        "open": hazard_list_url(unit_id=unit_id),
+        "open_major": hazard_list_url(unit_id=unit_id, level="major"),
+        "overdue": hazard_list_url(unit_id=unit_id, status="rectifying", overdue="true"),
+        "overdue_major": hazard_list_url(
+            unit_id=unit_id, status="rectifying", overdue="true", level="major"
+        ),
+        "closed": hazard_list_url(unit_id=unit_id, status="closed"),
+        "state": {
+            s: {lv: hazard_list_url(unit_id=unit_id, status=s, level=lv) for lv in reports.LEVELS}
+            for s in reports.STATES
+        },
+        "state_all": {s: hazard_list_url(unit_id=unit_id, status=s) for s in reports.STATES},
+        "unit": {
+            row.unit_id: {
+                "all": hazard_list_url(unit_id=row.unit_id),
+                "overdue": hazard_list_url(
+                    unit_id=row.unit_id, status="rectifying", overdue="true"
+                ),
+                "closed": hazard_list_url(unit_id=row.unit_id, status="closed"),
+            }
+            for row in board.units
+        },
+        "category": {
+            c["category"]: hazard_list_url(unit_id=unit_id, category=c["category"] or None)
+            for c in board.categories
+        },
+    }
+
+
+def _charts(board: reports.Dashboard) -> dict[str, Any]:
+    labels = state_labels()
+    links = _links(board)
+    overdue = links["overdue"]
+    open_bars = [
+        Bar(labels[s], sum(board.states[s].values()), links["state_all"][s])
+        for s in reports.OPEN_STATES
+    ]
+    ageing = [
+        Bar(_("%(bucket)s days", bucket=key), board.figures.ageing.get(key, 0), overdue)
+        for key, _f, _l in reports.AGEING_BUCKETS
+    ]
+    months = [p.first.strftime("%Y-%m") for p in board.trend]
+    month_links = [hazard_list_url(unit_id=board.scope.unit_id) for _p in board.trend]
+    trend = line_chart(
+        [m[2:] for m in months],
+        [
+            (_("Found"), [p.found for p in board.trend], month_links),
+            (_("Closed"), [p.closed for p in board.trend], month_links),
+            (_("Overdue at month end"), [p.overdue for p in board.trend], [overdue] * len(months)),
+        ],
+        title=_("Hazards per month"),
+        chart_id="chart-trend",
+    )
+    units = [
+        Bar(row.name, row.figures.open_total, links["unit"][row.unit_id]["all"])
+        for row in board.units
+    ]
+    unit_overdue = [
+        Bar(row.name, row.figures.overdue, links["unit"][row.unit_id]["overdue"])
+        for row in board.units
+    ]
+    categories = [
+        Bar(c["category"] or _("Uncategorised"), c["found"], links["category"][c["category"]])
+        for c in board.categories
+    ]
+    return {
+        "open": bar_chart(open_bars, title=_("Open hazards by status"), chart_id="chart-open"),
+        "ageing": bar_chart(
+            ageing, title=_("Overdue hazards by days overdue"), chart_id="chart-ageing", series=2
+        ),
+        "trend": trend,
+        "units": bar_chart(units, title=_("Open hazards by unit"), chart_id="chart-units"),
+        "unit_overdue": bar_chart(
+            unit_overdue,
+            title=_("Overdue hazards by unit"),
+            chart_id="chart-unit-overdue",
+            series=2,
+        ),
+        "categories": bar_chart(
+            categories,
+            title=_("Hazards found by category"),
+            chart_id="chart-categories",
+            series=1,
+        ),
+    }
+
+
+# --- monthly meeting report -----------------------------------------------------------
+
+
+def _monthly_inputs() -> tuple[reports.Scope, reports.Period]:
+    scope, period = _inputs(reports.previous_month)
+    if period.kind != "month":
+        raise ValidationError({"period": _("The monthly report needs a month, e.g. 2026-03.")})
+    return scope, period
+
+
+@bp.route("/monthly")
+@login_required
+def monthly():  # noqa: ANN201
+    """The monthly meeting report, print-styled (default: last month)."""
+    try:
+        scope, period = _monthly_inputs()
+    except ValidationError as error:
+        return _render_error("reports/monthly.html", error, **_form_context())
+    report = reports.monthly_report(scope, period, today=clock.today())
+    query = urlencode({"unit_id": scope.unit_id or "", "period": period.key})
+    return render_template(
+        "reports/monthly.html",
+        report=report,
+        board=report.dashboard,
+        errors=[],
+        xlsx_url=url_for("reports.monthly_xlsx") + "?" + query,
+        accountability_url=url_for("reports.accountability") + "?" + query,
+        **_form_context(),
+    )
+
+
+@bp.route("/monthly.xlsx")
+@login_required
+def monthly_xlsx():  # noqa: ANN201
+    try:
+        scope, period = _monthly_inputs()
+    except ValidationError as error:
+        return _render_error("reports/monthly.html", error, **_form_context())
+    report = reports.monthly_report(scope, period, today=clock.today())
+    data = report_exports.monthly_workbook(report)
+    return _download(data, f"monthly-report-{period.key}.xlsx")
+
+
+def _download(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- accountability ---------------------------------------------------------------------
+
+
+@bp.route("/accountability")
+@login_required
+def accountability():  # noqa: ANN201
+    """失职追责 evidence for one hazard (``hazard_id``) or a unit and period."""
+    context = _form_context()
+    hazard_text = request.args.get("hazard_id", "").strip()
+    context["hazard_id"] = hazard_text
+    today = clock.today()
+    try:
+        if hazard_text:
+            if not hazard_text.isdigit():
+                raise ValidationError(
+                    {"hazard_id": _("No such hazard: %(id)s.", id=hazard_text[:20])}
+                )
+            cases = reports.accountability(None, None, hazard_id=int(hazard_text), today=today)
+            scope = period = None
+        else:
+            scope, period = _inputs(_current_month)
+            cases = reports.accountability(scope, period, today=today)
+    except ValidationError as error:
+        return _render_error("reports/accountability.html", error, **context)
+    return render_template(
+        "reports/accountability.html",
+        cases=cases,
+        scope=scope,
+        period=period,
+        errors=[],
+        hazard_links={c.hazard.id: _hazard_url(c.hazard.id) for c in cases},
+        **context,
+    )
+
+
+def _hazard_url(hazard_id: int) -> str:
+    if "hazards.detail" in current_app.view_functions:
+        try:
+            return url_for("hazards.detail", hazard_id=hazard_id)
+        except Exception:  # noqa: BLE001  (their endpoint may name its argument differently)
+            pass
+    return f"/hazards/{hazard_id}"
+
+
+# --- statutory statistics -------------------------------------------------------------
+
+
+def _statutory_inputs() -> tuple[reports.Scope, reports.Period]:
+    scope, period = _inputs(reports.previous_quarter)
+    if period.kind not in ("quarter", "year"):
+        raise ValidationError(
+            {"period": _("Statutory statistics are by quarter (2026-Q1) or year (2026).")}
+        )
+    return scope, period
+
+
+@bp.route("/statutory")
+@login_required
+def statutory():  # noqa: ANN201
+    """Quarterly or annual hazard investigation and rectification statistics."""
+    try:
+        scope, period = _statutory_inputs()
+    except ValidationError as error:
+        return _render_error("reports/statutory.html", error, **_form_context())
+    report = reports.statutory_report(scope, period, today=clock.today())
+    query = urlencode({"unit_id": scope.unit_id or "", "period": period.key})
+    return render_template(
+        "reports/statutory.html",
+        report=report,
+        errors=[],
+        xlsx_url=url_for("reports.statutory_xlsx") + "?" + query,
+        plan_labels=plan_labels(),
+        **_form_context(),
+    )
+
+
+def plan_labels() -> dict[str, str]:
+    return {
+        "complete": _("Complete"),
+        "incomplete": _("Incomplete"),
+        "none": _("None"),
+    }
+
+
+@bp.route("/statutory.xlsx")
+@login_required
+def statutory_xlsx():  # noqa: ANN201
+    try:
+        scope, period = _statutory_inputs()
+    except ValidationError as error:
+        return _render_error("reports/statutory.html", error, **_form_context())
+    report = reports.statutory_report(scope, period, today=clock.today())
+    return _download(
+        report_exports.statutory_workbook(report), f"hazard-statistics-{period.key}.xlsx"
+    )
