@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,7 +76,7 @@ _seq = itertools.count(1)
 
 def local(day: date, hour: int = 10, minute: int = 0) -> datetime:
     """A local (Shanghai) wall-clock time as an aware UTC instant."""
-    return datetime.combine(day, time(hour, minute), tzinfo=TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ).astimezone(UTC)
 
 
 def add_hazard(
