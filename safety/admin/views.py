@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from safety import clock, permissions
 from safety.admin import bp, queries
@@ -50,11 +51,11 @@ def index() -> str:
 def audit() -> str:
     """The audit log, newest first, filterable, keyset-paginated."""
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("Any"))] + [
-        (a, a) for a in queries.distinct_values(AuditEvent.action)
+    form.action.choices = [SelectChoice("", _("Any"))] + [
+        SelectChoice(a, a) for a in queries.distinct_values(AuditEvent.action)
     ]
-    form.object_type.choices = [("", _("Any"))] + [
-        (t, t) for t in queries.distinct_values(AuditEvent.object_type)
+    form.object_type.choices = [SelectChoice("", _("Any"))] + [
+        SelectChoice(t, t) for t in queries.distinct_values(AuditEvent.object_type)
     ]
     valid = form.validate()
     filters = queries.AuditFilters()

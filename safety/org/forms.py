@@ -18,6 +18,7 @@ from wtforms import (
     DateField,
     EmailField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -45,7 +46,7 @@ def optional_id(value: Any) -> int | None:
 
 
 class UnitForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=200)])
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=64)],
@@ -60,7 +61,7 @@ class PostForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=optional_id, choices=[])
     level = SelectField(
         _l("Level"),
-        choices=[(level.value, label) for level, label in LEVEL_LABELS.items()],
+        choices=[SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()],
         default=PostLevel.MANAGEMENT.value,
     )
     superior_post_id = SelectField(_l("Superior post"), coerce=optional_id, choices=[])
@@ -77,7 +78,7 @@ class PersonForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(
         _l("Language"),
-        choices=[(loc.value, label) for loc, label in LOCALE_LABELS.items()],
+        choices=[SelectChoice(loc.value, label) for loc, label in LOCALE_LABELS.items()],
         default=Locale.ZH_CN.value,
     )
     is_admin = BooleanField(_l("Administrator"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from wtforms import SelectChoice
 
 from safety.extensions import db
 from safety.models import Post, PostHolder, Unit, User
@@ -80,31 +81,37 @@ def flatten(nodes: Iterable[UnitNode]) -> list[UnitNode]:
     return result
 
 
-def unit_choices(blank: str) -> list[tuple[str, str]]:
+def unit_choices(blank: str) -> list[SelectChoice]:
     """Select options for a unit, indented by depth, with ``blank`` first."""
-    options = [("", blank)]
+    options = [SelectChoice("", blank)]
     for node in flatten(unit_tree()):
         indent = "\u3000" * node.depth
-        options.append((str(node.unit.id), f"{indent}{node.unit.name} ({node.unit.code})"))
+        options.append(
+            SelectChoice(str(node.unit.id), f"{indent}{node.unit.name} ({node.unit.code})")
+        )
     return options
 
 
-def post_choices(blank: str) -> list[tuple[str, str]]:
+def post_choices(blank: str) -> list[SelectChoice]:
     """Select options for a post, "title · unit", in unit-tree order."""
     order = {node.unit.id: i for i, node in enumerate(flatten(unit_tree()))}
     posts = sorted(
         db.session.scalars(sa.select(Post)).all(),
         key=lambda p: (order.get(p.unit_id, 0), p.id),
     )
-    return [("", blank)] + [(str(p.id), f"{p.title} · {p.unit.name}") for p in posts]
+    return [SelectChoice("", blank)] + [
+        SelectChoice(str(p.id), f"{p.title} · {p.unit.name}") for p in posts
+    ]
 
 
-def user_choices(blank: str) -> list[tuple[str, str]]:
+def user_choices(blank: str) -> list[SelectChoice]:
     """Active people, by name."""
     users = db.session.scalars(
         sa.select(User).where(User.active.is_(True)).order_by(User.name, User.id)
     )
-    return [("", blank)] + [(str(u.id), f"{u.name} <{u.email}>") for u in users]
+    return [SelectChoice("", blank)] + [
+        SelectChoice(str(u.id), f"{u.name} <{u.email}>") for u in users
+    ]
 
 
 @dataclass
