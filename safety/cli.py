@@ -31,7 +31,7 @@ def demo_load() -> None:
     from safety.services.demo import load_demo
 
     logins = load_demo(now=clock.now())
-    click.echo("Demo logins (password for all: see below):")
+    click.echo("Demo logins (email, password, role):")
     for login in logins:
         click.echo(f"  {login['email']:<32} {login['password']:<14} {login['role']}")
 
