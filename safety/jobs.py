@@ -1,0 +1,218 @@
+"""Scheduled jobs, declared as data, and the two ways of running them.
+
+- ``flask scheduler run`` → :func:`run_scheduler_forever` (its own process);
+- ``flask serve`` with ``SCHEDULER_ENABLED`` → :func:`start_background_scheduler`.
+
+Nothing here runs at import, from ``create_app``, in tests or per worker.
+APScheduler's job store is per process, so exactly-once is a property of
+the data instead: every run first claims its (job id, slot) in ``JobRun``
+with ``INSERT … ON CONFLICT DO NOTHING``; only the process that inserted the
+row runs the slot. The reminder pass also claims each (person, date) digest
+and the outbox leases each email, so even a run that slips past a claim
+cannot send anything twice.
+
+APScheduler forgets missed runs across restarts (its next fire time is
+computed from "now"), so at start the reminder job is also run once at
+once when today's slot time has already passed: today's claim makes that
+harmless when the slot did run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_SCHEDULER_START
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+from safety import clock
+
+log = logging.getLogger(__name__)
+
+
+def reminder_time(app: Flask) -> time:
+    """``REMINDER_TIME`` ("HH:MM" in TIMEZONE)."""
+    hours, _sep, minutes = str(app.config.get("REMINDER_TIME", "08:00")).partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+def _daily_slot(app: Flask, now: datetime) -> str | None:
+    """Today's local date once today's reminder time has come, else no slot."""
+    local = now.astimezone(clock.tz())
+    if local.time() < reminder_time(app):
+        return None
+    return local.date().isoformat()
+
+
+def _minute_slot(app: Flask, now: datetime) -> str | None:
+    return now.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _run_reminder_pass(now: datetime) -> str:
+    from safety.services.reminders import prune_job_runs, run_reminders
+
+    summary = run_reminders(now=now)
+    prune_job_runs("outbox.flush", before=now - timedelta(days=2))
+    return summary.line()
+
+
+def _run_flush(now: datetime) -> str:
+    from safety.services.outbox import flush_outbox
+
+    return flush_outbox(now=now).line()
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job: a stable id, when it fires, what a run is, its slot."""
+
+    id: str
+    trigger: Callable[[Flask], BaseTrigger]
+    run: Callable[[datetime], str]
+    slot: Callable[[Flask, datetime], str | None]
+    misfire_grace_time: int
+    #: Also run at scheduler start when the slot has passed (catch-up).
+    catch_up: bool = False
+
+
+def _daily_trigger(app: Flask) -> BaseTrigger:
+    at = reminder_time(app)
+    return CronTrigger(hour=at.hour, minute=at.minute, timezone=clock.tz())
+
+
+def _every_minute(app: Flask) -> BaseTrigger:
+    return CronTrigger(second=0, timezone=clock.tz())
+
+
+JOBS: list[JobSpec] = [
+    JobSpec(
+        id="reminders.daily",
+        trigger=_daily_trigger,
+        run=_run_reminder_pass,
+        slot=_daily_slot,
+        misfire_grace_time=6 * 3600,
+        catch_up=True,
+    ),
+    JobSpec(
+        id="outbox.flush",
+        trigger=_every_minute,
+        run=_run_flush,
+        slot=_minute_slot,
+        misfire_grace_time=50,
+    ),
+]
+JOBS_BY_ID = {job.id: job for job in JOBS}
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
+
+
+def run_job(app: Flask, job_id: str, *, now: datetime | None = None) -> str | None:
+    """Run one slot of ``job_id`` unless another process claimed it; the summary or None.
+
+    Errors are logged and the slot released (so a later start may retry it);
+    they never reach the scheduler thread.
+    """
+    from safety.extensions import db
+    from safety.services.reminders import claim_job_slot, finish_job_slot, release_job_slot
+
+    spec = JOBS_BY_ID[job_id]
+    with app.app_context():
+        now = now or clock.now()
+        slot = spec.slot(app, now)
+        if slot is None:
+            return None
+        try:
+            if not claim_job_slot(job_id, slot, owner=process_name(), now=now):
+                log.info("%s %s: claimed by another process", job_id, slot)
+                return None
+            try:
+                summary = spec.run(now)
+            except Exception:
+                log.exception("%s %s failed", job_id, slot)
+                release_job_slot(job_id, slot)
+                return None
+            finish_job_slot(job_id, slot, summary=summary, now=clock.now())
+            log.info("%s %s: %s", job_id, slot, summary)
+            return summary
+        except Exception:
+            log.exception("%s %s: could not claim or record the slot", job_id, slot)
+            return None
+        finally:
+            db.session.remove()
+
+
+def schedule_jobs(scheduler: BaseScheduler, app: Flask) -> None:
+    """Add every job of ``JOBS`` (idempotent: stable ids, replace_existing)."""
+    with app.app_context():
+        for spec in JOBS:
+            scheduler.add_job(
+                run_job,
+                trigger=spec.trigger(app),
+                args=(app, spec.id),
+                id=spec.id,
+                name=spec.id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=spec.misfire_grace_time,
+            )
+            if spec.catch_up and spec.slot(app, clock.now()) is not None:
+                # Today's slot time has passed (missed while down?): run it now.
+                scheduler.add_job(
+                    run_job,
+                    trigger="date",
+                    run_date=clock.now(),
+                    args=(app, spec.id),
+                    id=f"{spec.id}.catch-up",
+                    replace_existing=True,
+                    misfire_grace_time=spec.misfire_grace_time,
+                )
+
+
+def _make(cls: type[BaseScheduler], app: Flask) -> Any:
+    with app.app_context():
+        scheduler = cls(timezone=clock.tz(), job_defaults={"coalesce": True, "max_instances": 1})
+    schedule_jobs(scheduler, app)
+    return scheduler
+
+
+def start_background_scheduler(app: Flask) -> BackgroundScheduler:
+    """For the serving process only (``flask serve``); call once per process."""
+    scheduler = _make(BackgroundScheduler, app)
+    scheduler.start()
+    return scheduler
+
+
+def run_scheduler_forever(app: Flask) -> None:
+    """Run in the foreground until SIGTERM or SIGINT; a running job is let finish."""
+    scheduler: BlockingScheduler = _make(BlockingScheduler, app)
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("scheduler stopping (signal %s)", signum)
+        if not scheduler.running:
+            raise SystemExit(0)
+        scheduler.shutdown(wait=True)
+
+    def started(_event: Any) -> None:
+        # Printed once running, so whoever started us knows a signal is handled.
+        names = ", ".join(spec.id for spec in JOBS)
+        print(f"scheduler running: {names}; stop with Ctrl+C", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.add_listener(started, EVENT_SCHEDULER_START)
+    scheduler.start()

@@ -1,0 +1,748 @@
+"""The daily reminder pass (contract section 5) and scheduler slot claims.
+
+A pass as of ``now`` decides, for every hazard in ``rectifying`` that is due
+soon or overdue, who must hear about it today, then writes one digest per
+person per local date:
+
+- the decision is set-based: a fixed handful of queries (hazards, posts,
+  holdings, units, supervision responsibilities, admins, today's claims)
+  whatever the number of hazards or people; the rest is done in memory;
+- the claim is the unique (user_id, local_date) of ``ReminderDigest``,
+  inserted with ``ON CONFLICT DO NOTHING``: of any number of passes,
+  processes or machines, one inserts it, and only that one writes the
+  email and the items, in the same transaction;
+- rendering happens between the read and the write transaction, so on
+  SQLite the write lock is held only while rows are inserted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+
+from safety import clock
+from safety.extensions import db
+from safety.models import (
+    EmailStatus,
+    Hazard,
+    HazardLevel,
+    HazardStatus,
+    JobRun,
+    OutboxEmail,
+    Post,
+    PostHolder,
+    ReminderDigest,
+    ReminderItem,
+    Responsibility,
+    ResponsibilityKind,
+    Unit,
+    User,
+)
+from safety.services.org import holding_filter
+from safety.services.outbox import KIND_DIGEST, FlushResult, flush_outbox, render_email
+
+log = logging.getLogger(__name__)
+
+#: Due soon: 0 ≤ deadline − today ≤ DUE_SOON_DAYS.
+DUE_SOON_DAYS = 3
+#: Days overdue from which the superior post hears (general, major).
+SUPERIOR_AFTER = {HazardLevel.GENERAL: 3, HazardLevel.MAJOR: 1}
+#: Days overdue from which supervision posts for the unit hear.
+SUPERVISION_AFTER = 7
+#: When one person is told about one object for several reasons, the first wins.
+REASON_ORDER = ("accountable", "vacant", "superior", "supervision", "admin", "holder")
+
+
+# --- the decision ------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """One line of a digest."""
+
+    object_type: str  # hazard | responsibility_list | inspection_plan
+    object_id: int
+    kind: str  # due_soon | overdue | unsigned | inspection_due
+    reason: str
+    days: int | None  # days overdue (> 0) or minus days left (≤ 0)
+    number: str
+    title: str
+    unit: str
+    deadline: date | None
+    link: str
+    level: str | None = None
+
+    @property
+    def hazard_id(self) -> int | None:
+        return self.object_id if self.object_type == "hazard" else None
+
+
+@dataclass
+class Recipient:
+    user_id: int
+    name: str
+    email: str
+    locale: str
+    items: dict[tuple[str, int], Item] = field(default_factory=dict)
+
+    def add(self, item: Item) -> None:
+        key = (item.object_type, item.object_id)
+        old = self.items.get(key)
+        if old is None or REASON_ORDER.index(item.reason) < REASON_ORDER.index(old.reason):
+            self.items[key] = item
+
+    def sorted_items(self) -> list[Item]:
+        order = {"overdue": 0, "due_soon": 1, "inspection_due": 2, "unsigned": 3}
+        return sorted(
+            self.items.values(),
+            key=lambda i: (order.get(i.kind, 9), -(i.days or 0), i.number, i.object_id),
+        )
+
+    @property
+    def has_usable_email(self) -> bool:
+        return usable_email(self.email)
+
+
+@dataclass
+class Plan:
+    """Who must hear about what on ``today``; computed without writing anything."""
+
+    today: date
+    recipients: dict[int, Recipient]
+    hazard_ids: set[int]
+    already: set[int]  # users whose digest for today exists
+    #: Hazards nobody could be told about (no holder up the chain, no admin).
+    untold: list[str]
+
+    @property
+    def without_email(self) -> list[Recipient]:
+        return [r for r in self.recipients.values() if not r.has_usable_email]
+
+
+def usable_email(address: str | None) -> bool:
+    text = (address or "").strip()
+    local, _sep, domain = text.partition("@")
+    return bool(local and domain and " " not in text)
+
+
+def _optional(module: str, name: str) -> Callable[[date], list] | None:
+    """Another area's function, when it exists (they arrive independently)."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def plan_reminders(now: datetime) -> Plan:
+    """Decide today's reminders (no writes). A constant number of queries."""
+    today = clock.local_date(now)
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+
+    hazards = db.session.execute(
+        sa.select(
+            Hazard.id,
+            Hazard.number,
+            Hazard.title,
+            Hazard.unit_id,
+            Unit.name,
+            Hazard.level,
+            Hazard.deadline,
+            Hazard.accountable_post_id,
+        )
+        .join(Unit, Unit.id == Hazard.unit_id)
+        .where(
+            Hazard.status == HazardStatus.RECTIFYING,
+            Hazard.deadline.is_not(None),
+            Hazard.deadline <= today + timedelta(days=DUE_SOON_DAYS),
+        )
+        .order_by(Hazard.deadline, Hazard.id)
+    ).all()
+    posts = {
+        pid: (superior, title)
+        for pid, superior, title in db.session.execute(
+            sa.select(Post.id, Post.superior_post_id, Post.title)
+        )
+    }
+    people: dict[int, tuple[str, str, str]] = {}
+    holders: dict[int, list[int]] = defaultdict(list)
+    for post_id, user_id, name, email, locale in db.session.execute(
+        sa.select(PostHolder.post_id, User.id, User.name, User.email, User.locale)
+        .join(User, User.id == PostHolder.user_id)
+        .where(
+            holding_filter(today),
+            User.active.is_(True),
+            sa.or_(User.deactivated_on.is_(None), User.deactivated_on > today),
+        )
+        .order_by(PostHolder.post_id, User.id)
+    ):
+        people[user_id] = (name, email, locale.value)
+        if user_id not in holders[post_id]:
+            holders[post_id].append(user_id)
+    admins = []
+    for user_id, name, email, locale in db.session.execute(
+        sa.select(User.id, User.name, User.email, User.locale)
+        .where(User.is_admin.is_(True), User.active.is_(True))
+        .order_by(User.id)
+    ):
+        people[user_id] = (name, email, locale.value)
+        admins.append(user_id)
+    parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all())
+    supervising: dict[int, set[int]] = defaultdict(set)
+    for post_id, unit_id in db.session.execute(
+        sa.select(Responsibility.post_id, Responsibility.unit_id).where(
+            Responsibility.kind == ResponsibilityKind.SUPERVISION
+        )
+    ):
+        supervising[unit_id].add(post_id)
+    already = set(
+        db.session.scalars(
+            sa.select(ReminderDigest.user_id).where(ReminderDigest.local_date == today)
+        )
+    )
+
+    recipients: dict[int, Recipient] = {}
+
+    def tell(user_ids: Iterable[int], item_of: Callable[[str], Item], reason: str) -> int:
+        told = 0
+        for user_id in user_ids:
+            if user_id not in people:
+                continue
+            recipient = recipients.get(user_id)
+            if recipient is None:
+                name, email, locale = people[user_id]
+                recipient = recipients[user_id] = Recipient(user_id, name, email, locale)
+            recipient.add(item_of(reason))
+            told += 1
+        return told
+
+    first_held: dict[int, int | None] = {}
+
+    def first_held_above(post_id: int) -> int | None:
+        """The nearest superior of ``post_id`` that has a holder today."""
+        if post_id not in first_held:
+            seen = {post_id}
+            current = posts.get(post_id, (None, ""))[0]
+            found = None
+            while current is not None and current not in seen:
+                if holders.get(current):
+                    found = current
+                    break
+                seen.add(current)
+                current = posts.get(current, (None, ""))[0]
+            first_held[post_id] = found
+        return first_held[post_id]
+
+    supervisors_of: dict[int, set[int]] = {}
+
+    def supervision_posts(unit_id: int) -> set[int]:
+        """Posts with supervision for ``unit_id`` or a unit above it."""
+        if unit_id not in supervisors_of:
+            result: set[int] = set()
+            seen: set[int] = set()
+            current: int | None = unit_id
+            while current is not None and current not in seen:
+                seen.add(current)
+                result |= supervising.get(current, set())
+                current = parents.get(current)
+            supervisors_of[unit_id] = result
+        return supervisors_of[unit_id]
+
+    hazard_ids: set[int] = set()
+    untold: list[str] = []
+    for hid, number, title, unit_id, unit_name, level, deadline, acc in hazards:
+        days = (today - deadline).days
+        kind = "overdue" if days > 0 else "due_soon"
+
+        def item_of(
+            reason: str, hid=hid, number=number, title=title, unit_name=unit_name,
+            deadline=deadline, kind=kind, days=days, level=level,
+        ) -> Item:  # fmt: skip
+            return Item(
+                "hazard", hid, kind, reason, days, number, title, unit_name, deadline,
+                f"{base_url}/hazards/{hid}", level.value,
+            )  # fmt: skip
+
+        told = 0
+        if acc is not None and holders.get(acc):
+            told += tell(holders[acc], item_of, "accountable")
+        else:
+            above = first_held_above(acc) if acc is not None else None
+            if above is not None:
+                told += tell(holders[above], item_of, "vacant")
+            else:
+                told += tell(admins, item_of, "admin")
+        if days > 0 and acc is not None:
+            superior = posts.get(acc, (None, ""))[0]
+            if superior is not None and days >= SUPERIOR_AFTER[level]:
+                told += tell(holders.get(superior, []), item_of, "superior")
+            if days >= SUPERVISION_AFTER:
+                for post_id in sorted(supervision_posts(unit_id)):
+                    told += tell(holders.get(post_id, []), item_of, "supervision")
+        if told:
+            hazard_ids.add(hid)
+        else:
+            untold.append(number)
+
+    _add_unsigned_lists(today, base_url, posts, people, tell)
+    _add_due_inspections(today, base_url, people, tell)
+    return Plan(today, recipients, hazard_ids, already, untold)
+
+
+def _add_unsigned_lists(today: date, base_url: str, posts: dict, people: dict, tell: Any) -> None:
+    unsigned_lists = _optional("safety.services.matrix", "unsigned_lists")
+    if unsigned_lists is None:
+        return
+    for user_id, post_id, version in unsigned_lists(today):
+        if user_id not in people:
+            continue
+        title = posts.get(post_id, (None, ""))[1]
+
+        def item_of(reason: str, post_id=post_id, version=version, title=title) -> Item:
+            return Item(
+                "responsibility_list", post_id, "unsigned", reason, None, f"v{version}",
+                title, "", None, f"{base_url}/matrix/", None,
+            )  # fmt: skip
+
+        tell([user_id], item_of, "holder")
+
+
+def _add_due_inspections(today: date, base_url: str, people: dict, tell: Any) -> None:
+    due_plans = _optional("safety.services.inspections", "due_plans")
+    if due_plans is None:
+        return
+    rows = [row for row in due_plans(today) if row[0] in people]
+    if not rows:
+        return
+    from safety.models import Checklist, InspectionPlan
+
+    info = {
+        pid: (checklist, unit)
+        for pid, checklist, unit in db.session.execute(
+            sa.select(InspectionPlan.id, Checklist.name, Unit.name)
+            .join(Checklist, Checklist.id == InspectionPlan.checklist_id)
+            .join(Unit, Unit.id == InspectionPlan.unit_id)
+            .where(InspectionPlan.id.in_({row[1] for row in rows}))
+        )
+    }
+    for user_id, plan_id, next_due in rows:
+        checklist, unit = info.get(plan_id, ("", ""))
+
+        def item_of(
+            reason: str, plan_id=plan_id, next_due=next_due, checklist=checklist, unit=unit
+        ) -> Item:
+            return Item(
+                "inspection_plan", plan_id, "inspection_due", reason,
+                (today - next_due).days if next_due else None, "", checklist, unit, next_due,
+                f"{base_url}/inspections/", None,
+            )  # fmt: skip
+
+        tell([user_id], item_of, "holder")
+
+
+# --- rendering ---------------------------------------------------------------
+
+
+def reason_label(reason: str) -> str:
+    labels = {
+        "accountable": _("accountable: you hold the accountable post"),
+        "vacant": _("superior: the accountable post is vacant"),
+        "superior": _("superior: you hold the accountable post's superior post"),
+        "supervision": _("supervision: your post supervises this unit"),
+        "admin": _("administrator: nobody holds the accountable post or a post above it"),
+        "holder": _("you hold the post"),
+    }
+    return labels.get(reason, reason)
+
+
+def days_label(item: Item) -> str:
+    if item.kind == "unsigned":
+        return _("not signed yet")
+    if item.days is None:
+        return ""
+    if item.days > 0:
+        return _("%(n)d days overdue", n=item.days)
+    if item.days == 0:
+        return _("due today")
+    return _("%(n)d days left", n=-item.days)
+
+
+def digest_subject(items: list[Item]) -> str:
+    hazards = [i for i in items if i.object_type == "hazard"]
+    overdue = sum(1 for i in hazards if i.kind == "overdue")
+    soon = len(hazards) - overdue
+    others = len(items) - len(hazards)
+    if not hazards:
+        return _("Safety reminder: %(n)d items to do", n=others)
+    subject = _(
+        "Safety reminder: %(overdue)d overdue, %(soon)d due soon", overdue=overdue, soon=soon
+    )
+    if len(hazards) == 1:
+        subject += " — " + hazards[0].number
+    if others:
+        subject += _(", %(n)d other items", n=others)
+    return subject
+
+
+@dataclass
+class RenderedDigest:
+    recipient: Recipient
+    items: list[Item]
+    subject: str
+    text: str
+    html: str
+
+
+def render_digest(recipient: Recipient, today: date) -> RenderedDigest:
+    """Subject, text and HTML in the recipient's language."""
+    items = recipient.sorted_items()
+    with force_locale(recipient.locale):
+        rows = [
+            {
+                "item": item,
+                "why": reason_label(item.reason),
+                "when": days_label(item),
+                "what": _what(item),
+            }
+            for item in items
+        ]
+        context = {
+            "recipient": recipient,
+            "today": today,
+            "rows": rows,
+            "hazard_rows": [r for r in rows if r["item"].object_type == "hazard"],
+            "other_rows": [r for r in rows if r["item"].object_type != "hazard"],
+            "base_url": current_app.config["BASE_URL"].rstrip("/"),
+        }
+        subject = digest_subject(items)
+        text = render_email("email/digest.txt", context)
+        html = render_email("email/digest.html", context)
+    return RenderedDigest(recipient, items, subject, text, html)
+
+
+def _what(item: Item) -> str:
+    if item.object_type == "responsibility_list":
+        return _(
+            "Responsibility list to sign: %(post)s (%(version)s)",
+            post=item.title,
+            version=item.number,
+        )
+    if item.object_type == "inspection_plan":
+        return _("Inspection due: %(checklist)s, %(unit)s", checklist=item.title, unit=item.unit)
+    return item.title
+
+
+# --- the pass ----------------------------------------------------------------
+
+
+@dataclass
+class ReminderSummary:
+    today: date
+    recipients: int = 0
+    hazards: int = 0
+    queued: int = 0
+    already: int = 0
+    without_email: int = 0
+    untold: int = 0
+    dry_run: bool = False
+    flush: FlushResult | None = None
+
+    def line(self) -> str:
+        flush = self.flush or FlushResult()
+        if self.dry_run:
+            text = (
+                f"reminders {self.today} (dry run): {self.recipients} recipients, "
+                f"{self.hazards} hazards, {self.queued} would be queued"
+            )
+        else:
+            text = (
+                f"reminders {self.today}: {self.recipients} recipients, {self.hazards} hazards, "
+                f"{self.queued} queued, {flush.sent} sent, {flush.failed} failed, "
+                f"{flush.deferred} deferred"
+            )
+        if self.without_email:
+            text += f", {self.without_email} without email"
+        if self.untold:
+            text += f", {self.untold} hazards with nobody to tell"
+        return text
+
+
+def _insert(table: sa.Table) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def run_reminders(*, now: datetime, dry_run: bool = False, deliver: bool = True) -> ReminderSummary:
+    """One pass as of ``now``: decide, queue one digest per person per date, deliver.
+
+    ``dry_run`` decides and reports, writing and sending nothing. ``deliver``
+    False leaves the queued emails to the next flush (benchmarks). Never
+    raises for SMTP trouble.
+    """
+    plan = plan_reminders(now)
+    db.session.rollback()  # end the read transaction before rendering
+    summary = ReminderSummary(
+        today=plan.today,
+        recipients=len(plan.recipients),
+        hazards=len(plan.hazard_ids),
+        already=len(plan.already & set(plan.recipients)),
+        without_email=len(plan.without_email),
+        untold=len(plan.untold),
+        dry_run=dry_run,
+    )
+    for number in plan.untold:
+        log.warning("reminders %s: nobody to tell about hazard %s", plan.today, number)
+    fresh = [r for uid, r in sorted(plan.recipients.items()) if uid not in plan.already]
+    if dry_run:
+        summary.queued = sum(1 for r in fresh if r.has_usable_email)
+        return summary
+    if fresh:
+        rendered = [render_digest(r, plan.today) for r in fresh if r.has_usable_email]
+        summary.queued = _write_digests(now, plan.today, fresh, rendered)
+    if deliver:
+        summary.flush = flush_outbox(now=now)
+    return summary
+
+
+def _write_digests(
+    now: datetime, today: date, fresh: list[Recipient], rendered: list[RenderedDigest]
+) -> int:
+    """Claim each (user, date) and write emails and items for the claims won.
+
+    One transaction; a handful of statements (multi-row, batched by the driver).
+    """
+    digests = ReminderDigest.__table__
+    won = dict(
+        (user_id, digest_id)
+        for digest_id, user_id in db.session.execute(
+            _insert(digests)
+            .on_conflict_do_nothing(index_elements=["user_id", "local_date"])
+            .returning(digests.c.id, digests.c.user_id),
+            [{"user_id": r.user_id, "local_date": today, "created_at": now} for r in fresh],
+        )
+    )
+    if not won:
+        db.session.rollback()
+        return 0
+    emails = OutboxEmail.__table__
+    to_queue = [d for d in rendered if d.recipient.user_id in won]
+    email_ids: dict[int, int] = {}
+    if to_queue:
+        email_ids = {
+            user_id: email_id
+            for email_id, user_id in db.session.execute(
+                _insert(emails)
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(emails.c.id, emails.c.to_user_id),
+                [
+                    {
+                        "dedupe_key": f"digest:{d.recipient.user_id}:{today.isoformat()}",
+                        "kind": KIND_DIGEST,
+                        "to_user_id": d.recipient.user_id,
+                        "to_addr": d.recipient.email.strip(),
+                        "subject": d.subject[:300],
+                        "text_body": d.text,
+                        "html_body": d.html,
+                        "status": EmailStatus.QUEUED.value,
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                    for d in to_queue
+                ],
+            )
+        }
+    if email_ids:
+        db.session.execute(
+            sa.update(digests)
+            .where(digests.c.id == sa.bindparam("digest_id"))
+            .values(email_id=sa.bindparam("email_id")),
+            [{"digest_id": won[uid], "email_id": eid} for uid, eid in email_ids.items()],
+        )
+    items = [
+        {
+            "digest_id": won[r.user_id],
+            "object_type": item.object_type,
+            "hazard_id": item.hazard_id,
+            "object_id": item.object_id,
+            "kind": item.kind,
+            "reason": item.reason,
+            "days": item.days,
+        }
+        for r in fresh
+        if r.user_id in won
+        for item in r.sorted_items()
+    ]
+    if items:
+        db.session.execute(sa.insert(ReminderItem.__table__), items)
+    db.session.commit()
+    return len(email_ids)
+
+
+# --- what people see afterwards ----------------------------------------------
+
+
+@dataclass
+class LogEntry:
+    local_date: date
+    user_id: int
+    user_name: str
+    kind: str
+    reason: str
+    days: int | None
+    email_status: str | None
+
+
+def hazard_reminder_log(hazard_id: int) -> list[LogEntry]:
+    """Who was told about a hazard on which days, newest first (one query)."""
+    rows = db.session.execute(
+        sa.select(
+            ReminderDigest.local_date,
+            User.id,
+            User.name,
+            ReminderItem.kind,
+            ReminderItem.reason,
+            ReminderItem.days,
+            OutboxEmail.status,
+        )
+        .join(ReminderDigest, ReminderDigest.id == ReminderItem.digest_id)
+        .join(User, User.id == ReminderDigest.user_id)
+        .outerjoin(OutboxEmail, OutboxEmail.id == ReminderDigest.email_id)
+        .where(ReminderItem.hazard_id == hazard_id)
+        .order_by(ReminderDigest.local_date.desc(), User.name)
+    ).all()
+    return [
+        LogEntry(d, uid, name, kind, reason, days, status.value if status else None)
+        for d, uid, name, kind, reason, days, status in rows
+    ]
+
+
+@dataclass
+class DigestView:
+    local_date: date
+    email_status: str | None
+    subject: str | None
+    items: list[dict[str, Any]]
+
+
+def my_digests(user: User, *, limit: int = 30) -> list[DigestView]:
+    """What the person's recent digests said (two queries)."""
+    digests = db.session.execute(
+        sa.select(
+            ReminderDigest.id, ReminderDigest.local_date, OutboxEmail.status, OutboxEmail.subject
+        )
+        .outerjoin(OutboxEmail, OutboxEmail.id == ReminderDigest.email_id)
+        .where(ReminderDigest.user_id == user.id)
+        .order_by(ReminderDigest.local_date.desc())
+        .limit(limit)
+    ).all()
+    if not digests:
+        return []
+    by_digest: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for (
+        digest_id,
+        obj_type,
+        obj_id,
+        kind,
+        reason,
+        days,
+        number,
+        title,
+        status,
+    ) in db.session.execute(
+        sa.select(
+            ReminderItem.digest_id,
+            ReminderItem.object_type,
+            ReminderItem.object_id,
+            ReminderItem.kind,
+            ReminderItem.reason,
+            ReminderItem.days,
+            Hazard.number,
+            Hazard.title,
+            Hazard.status,
+        )
+        .outerjoin(Hazard, Hazard.id == ReminderItem.hazard_id)
+        .where(ReminderItem.digest_id.in_([d[0] for d in digests]))
+        .order_by(ReminderItem.id)
+    ):
+        by_digest[digest_id].append(
+            {
+                "object_type": obj_type,
+                "object_id": obj_id,
+                "kind": kind,
+                "reason": reason,
+                "days": days,
+                "number": number,
+                "title": title,
+                "status": status.value if status else None,
+            }
+        )
+    return [
+        DigestView(d, status.value if status else None, subject, by_digest.get(did, []))
+        for did, d, status, subject in digests
+    ]
+
+
+def digests_without_email(since: date) -> list[tuple[date, int, str, str]]:
+    """(date, user id, name, address) of digests decided but not mailable: a warning."""
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(ReminderDigest.local_date, User.id, User.name, User.email)
+            .join(User, User.id == ReminderDigest.user_id)
+            .where(ReminderDigest.email_id.is_(None), ReminderDigest.local_date >= since)
+            .order_by(ReminderDigest.local_date.desc(), User.name)
+        )
+    ]
+
+
+# --- scheduler slot claims -----------------------------------------------------
+
+
+def claim_job_slot(job_id: str, slot: str, *, owner: str, now: datetime) -> bool:
+    """True when this process is the one to run ``job_id`` for ``slot``.
+
+    ``RETURNING`` tells whether the row was inserted: with psycopg the
+    rowcount of ``INSERT … ON CONFLICT DO NOTHING`` is -1 either way.
+    """
+    runs = JobRun.__table__
+    inserted = db.session.execute(
+        _insert(runs)
+        .values(job_id=job_id, slot=slot, claimed_by=owner[:128], claimed_at=now)
+        .on_conflict_do_nothing(index_elements=["job_id", "slot"])
+        .returning(runs.c.id)
+    ).scalar_one_or_none()
+    db.session.commit()
+    return inserted is not None
+
+
+def finish_job_slot(job_id: str, slot: str, *, summary: str, now: datetime) -> None:
+    db.session.execute(
+        sa.update(JobRun)
+        .where(JobRun.job_id == job_id, JobRun.slot == slot)
+        .values(finished_at=now, summary=summary[:4000])
+    )
+    db.session.commit()
+
+
+def release_job_slot(job_id: str, slot: str) -> None:
+    """A run that crashed gives its slot back, so a later start can retry it."""
+    db.session.rollback()
+    db.session.execute(sa.delete(JobRun).where(JobRun.job_id == job_id, JobRun.slot == slot))
+    db.session.commit()
+
+
+def prune_job_runs(job_id: str, *, before: datetime) -> None:
+    db.session.execute(sa.delete(JobRun).where(JobRun.job_id == job_id, JobRun.claimed_at < before))
+    db.session.commit()

@@ -1,0 +1,158 @@
+"""The scheduler: jobs as data, one run per slot across processes, catch-up."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from safety import jobs
+from safety.extensions import db
+from safety.models import JobRun, ReminderDigest
+from tests import builders
+from tests.smtp import SmtpServer, smtp_fixture  # noqa: F401  (fixture "smtp")
+from tests.test_reminders_rules import NOW, TODAY, rectifying
+
+
+@pytest.fixture
+def holder(app: Any) -> Any:
+    post = builders.make_post()
+    user = builders.make_holder(post, email="holder@example.com")
+    rectifying(post, deadline=TODAY)
+    return user
+
+
+def test_jobs_are_declared_with_stable_ids_and_safe_options(app: Any) -> None:
+    scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+    with time_machine.travel(datetime(2026, 3, 12, 7, 0, tzinfo=jobs_tz(app)), tick=False):
+        jobs.schedule_jobs(scheduler, app)
+        jobs.schedule_jobs(scheduler, app)  # again: replaced, not doubled
+    by_id = {job.id: job for job in scheduler.get_jobs()}
+    assert set(by_id) == {"reminders.daily", "outbox.flush"}
+    daily = by_id["reminders.daily"]
+    assert str(daily.trigger) == "cron[hour='8', minute='0']"
+    assert str(daily.trigger.timezone) == "Asia/Shanghai"
+    for job in by_id.values():
+        assert job.coalesce is True
+        assert job.max_instances == 1
+    assert daily.misfire_grace_time >= 3600
+
+
+def jobs_tz(app: Any) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(app.config["TIMEZONE"])
+
+
+def test_reminder_time_is_configurable(config: dict, app: Any) -> None:
+    app.config["REMINDER_TIME"] = "07:30"
+    scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+    with time_machine.travel(datetime(2026, 3, 12, 6, 0, tzinfo=jobs_tz(app)), tick=False):
+        jobs.schedule_jobs(scheduler, app)
+    [daily] = [j for j in scheduler.get_jobs() if j.id == "reminders.daily"]
+    assert str(daily.trigger) == "cron[hour='7', minute='30']"
+
+
+def test_a_slot_runs_once_however_many_schedulers_claim_it(
+    smtp: SmtpServer, app: Any, holder: Any
+) -> None:
+    db.session.commit()
+    db.session.remove()
+    results: list[Any] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(jobs.run_job(app, "reminders.daily", now=NOW))
+        )
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    ran = [r for r in results if r is not None]
+    assert len(ran) == 1 and ran[0].startswith("reminders 2026-03-12")
+    assert jobs.run_job(app, "reminders.daily", now=NOW + timedelta(hours=2)) is None
+    runs = db.session.scalars(sa.select(JobRun)).all()
+    assert [(r.job_id, r.slot) for r in runs] == [("reminders.daily", "2026-03-12")]
+    assert runs[0].finished_at is not None and runs[0].summary == ran[0]
+    assert len(smtp.to("holder@example.com")) == 1
+
+
+def test_no_slot_before_the_reminder_time(app: Any, holder: Any) -> None:
+    early = datetime(2026, 3, 12, 7, 59, tzinfo=jobs_tz(app)).astimezone(UTC)
+    assert jobs.run_job(app, "reminders.daily", now=early) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
+
+
+def test_a_failed_run_gives_its_slot_back(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(now: datetime) -> str:
+        raise RuntimeError("database went away")
+
+    spec = jobs.JOBS_BY_ID["reminders.daily"]
+    monkeypatch.setitem(
+        jobs.JOBS_BY_ID,
+        "reminders.daily",
+        jobs.JobSpec(spec.id, spec.trigger, boom, spec.slot, spec.misfire_grace_time, True),
+    )
+    assert jobs.run_job(app, "reminders.daily", now=NOW) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
+
+
+def _run_scheduler_until(app: Any, job_id: str) -> Any:
+    done = threading.Event()
+    seen: list[Any] = []
+
+    def listener(event: Any) -> None:
+        if event.job_id == job_id:
+            seen.append(event)
+            done.set()
+
+    scheduler = jobs.start_background_scheduler(app)
+    scheduler.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    try:
+        # The catch-up job may already have run before the listener was added.
+        if not done.wait(timeout=0.5) and scheduler.get_job(job_id) is not None:
+            assert done.wait(timeout=30)
+    finally:
+        scheduler.shutdown(wait=True)
+    return seen
+
+
+def test_scheduler_catches_up_a_missed_slot_at_start(
+    smtp: SmtpServer, app: Any, holder: Any
+) -> None:
+    db.session.commit()
+    db.session.remove()
+    # Started at 10:00, two hours after today's 08:00 slot.
+    with time_machine.travel(NOW, tick=True):
+        _run_scheduler_until(app, "reminders.daily.catch-up")
+    assert db.session.scalar(sa.select(JobRun.slot).where(JobRun.job_id == "reminders.daily")) == (
+        "2026-03-12"
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReminderDigest)) == 1
+    assert len(smtp.to("holder@example.com")) == 1
+
+
+def test_a_second_start_the_same_day_sends_nothing_more(
+    smtp: SmtpServer, app: Any, holder: Any
+) -> None:
+    db.session.commit()
+    db.session.remove()
+    assert jobs.run_job(app, "reminders.daily", now=NOW) is not None
+    with time_machine.travel(NOW + timedelta(hours=1), tick=True):
+        _run_scheduler_until(app, "reminders.daily.catch-up")
+    assert len(smtp.to("holder@example.com")) == 1
+
+
+def test_no_catch_up_before_the_reminder_time(app: Any) -> None:
+    early = datetime(2026, 3, 12, 7, 0, tzinfo=jobs_tz(app))
+    scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
+    with time_machine.travel(early, tick=False):
+        jobs.schedule_jobs(scheduler, app)
+    assert {job.id for job in scheduler.get_jobs()} == {"reminders.daily", "outbox.flush"}
