@@ -1,0 +1,157 @@
+"""The report pages and their Excel exports, read back with openpyxl."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from tests import report_data
+
+#: 10:00 in Shanghai on 2026-04-05: March is over.
+NOW = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ds(app: Any) -> report_data.DataSet:
+    return report_data.build()
+
+
+@pytest.fixture
+def signed_in(ds: report_data.DataSet, auth: Any, client: Any) -> Iterator[Any]:
+    with time_machine.travel(NOW, tick=False):
+        auth.login("u1@example.com")
+        yield client
+
+
+def test_reports_need_sign_in(client: Any) -> None:
+    response = client.get("/reports/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_dashboard_renders_charts_tables_and_links(signed_in: Any, ds: report_data.DataSet) -> None:
+    g = ds.units["G"].id
+    response = signed_in.get(f"/reports/?unit_id={g}&period=2026-03")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.count("<svg") >= 5
+    assert 'id="chart-trend"' in html
+    assert 'id="kpi-overdue">4<' in html
+    assert 'id="kpi-rectification">25.0%<' in html
+    assert 'id="kpi-inspections">2/7<' in html
+    assert f"unit_id={g}&amp;status=rectifying&amp;overdue=true" in html or (
+        f"status=rectifying&amp;unit_id={g}&amp;overdue=true" in html
+    )
+    assert 'id="table-trend"' in html and 'id="table-units"' in html
+    assert "style=" not in html  # CSP: no inline styles
+
+
+def test_dashboard_defaults_to_this_month_for_the_whole_group(signed_in: Any) -> None:
+    response = signed_in.get("/reports/")
+    assert response.status_code == 200
+    assert "2026-04" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/?period=2026-13",
+        "/reports/?period=garbage",
+        "/reports/?unit_id=99999",
+        "/reports/?unit_id=abc&period=2026-03",
+        "/reports/monthly?period=2026-Q1",
+        "/reports/monthly.xlsx?period=nonsense",
+        "/reports/statutory?period=2026-03",
+        "/reports/statutory.xlsx?unit_id=99999&period=2026",
+        "/reports/accountability?hazard_id=99999",
+        "/reports/accountability?hazard_id=x1",
+        "/reports/accountability?period=2027-02-30..2027-03-01",
+    ],
+)
+def test_bad_input_is_a_clear_400(signed_in: Any, path: str) -> None:
+    response = signed_in.get(path)
+    assert response.status_code == 400
+    assert 'role="alert"' in response.get_data(as_text=True)
+
+
+def test_a_period_without_data_says_so(signed_in: Any) -> None:
+    for path in ("/reports/?period=2019-05", "/reports/monthly?period=2019-05"):
+        response = signed_in.get(path)
+        assert response.status_code == 200
+        assert "report-empty" in response.get_data(as_text=True)
+    response = signed_in.get("/reports/statutory?period=2019")
+    assert "report-empty" in response.get_data(as_text=True)
+    response = signed_in.get("/reports/accountability?period=2019")
+    assert "report-empty" in response.get_data(as_text=True)
+
+
+def test_monthly_report_page_defaults_to_last_month(
+    signed_in: Any, ds: report_data.DataSet
+) -> None:
+    response = signed_in.get(f"/reports/monthly?unit_id={ds.units['G'].id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="monthly-report"' in html
+    assert ds.hazards["H5"].number in html
+    assert "张一 (2025-01-01 – 2026-02-10)" in html
+    assert "王三" in html  # unsigned list
+
+
+def test_monthly_workbook_reads_back(signed_in: Any, ds: report_data.DataSet) -> None:
+    response = signed_in.get(f"/reports/monthly.xlsx?unit_id={ds.units['G'].id}&period=2026-03")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    wb = load_workbook(BytesIO(response.data))
+    summary = wb.worksheets[0]
+    values = {row[0]: row[1] for row in summary.iter_rows(min_row=5, values_only=True) if row[0]}
+    assert values["排查发现隐患数"] == 8
+    rows = list(summary.iter_rows(values_only=True))
+    flat = [cell for row in rows for cell in row if cell is not None]
+    assert "25.0%" in flat and 22150.0 in flat
+    overdue = wb.worksheets[3]
+    numbers = [row[0] for row in overdue.iter_rows(min_row=5, values_only=True) if row[0]]
+    h = ds.hazards
+    assert numbers == [h[k].number for k in ("H5", "H7", "H6", "H4")]
+    holders = [row[7] for row in overdue.iter_rows(min_row=5, values_only=True) if row[0]]
+    assert holders[0] == "张一 (2025-01-01 – 2026-02-10); 李二 (2026-02-11 – 至今)"
+
+
+def test_statutory_workbook_has_totals_and_a_signature_line(
+    signed_in: Any, ds: report_data.DataSet
+) -> None:
+    response = signed_in.get("/reports/statutory.xlsx?period=2026-Q1")
+    assert response.status_code == 200
+    ws = load_workbook(BytesIO(response.data)).worksheets[0]
+    rows = [row for row in ws.iter_rows(values_only=True)]
+    total_row = next(row for row in rows if row[0] == "合计")
+    assert total_row[-1] == 11
+    assert any(row[0] and "主要负责人" in str(row[0]) for row in rows)
+
+
+def test_statutory_page(signed_in: Any) -> None:
+    response = signed_in.get("/reports/statutory?period=2026-Q1")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="statutory-total">11<' in html
+
+
+def test_accountability_page_for_a_hazard(signed_in: Any, ds: report_data.DataSet) -> None:
+    response = signed_in.get(f"/reports/accountability?hazard_id={ds.hazards['H5'].id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "张一" in html and "李二" in html and "钱五" in html
+    assert "2026-02-02 – 2026-02-10" in html
+
+
+def test_accountability_page_for_a_unit_and_period(signed_in: Any, ds: report_data.DataSet) -> None:
+    response = signed_in.get(f"/reports/accountability?unit_id={ds.units['A1'].id}&period=2026-03")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ds.hazards["H7"].number in html and ds.hazards["H2"].number in html
+    assert "report-vacant" in html
