@@ -441,7 +441,13 @@ def check(rows: dict[str, list[Row]]) -> tuple[_Plan, list[Problem]]:
     _check_posts(rows["posts"], existing_units, existing_posts, plan, problems)
     _check_people(rows["people"], existing_users, plan, problems)
     _check_holdings(rows["holdings"], existing_posts, existing_users, plan, problems)
-    return plan, problems.items
+    return plan, sorted(problems.items, key=_reading_order)
+
+
+def _reading_order(problem: Problem) -> tuple[int, int]:
+    """Sheet by sheet, top to bottom (the sort is stable within a row)."""
+    order = {spec.title: i for i, spec in enumerate(SHEETS)}
+    return order.get(problem.sheet, -1), problem.row or 0
 
 
 def _check_units(
