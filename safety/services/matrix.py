@@ -829,7 +829,7 @@ def print_data(post_id: int, today: date) -> dict[str, Any]:
 # --- the matrix and its gaps ---------------------------------------------------------------
 
 
-def _units_in_tree_order() -> list[tuple[Unit, int]]:
+def units_in_tree_order() -> list[tuple[Unit, int]]:
     """Every unit with its depth, parents before children, siblings by code."""
     units = list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
     children: dict[int | None, list[Unit]] = {}
@@ -881,7 +881,7 @@ def matrix_data(
         _ref(errors, "unit_id", Unit, unit_id, False)
     level_value = _enum(errors, "level", PostLevel, level) if level not in (None, "") else None
     _raise(errors)
-    tree = _units_in_tree_order()
+    tree = units_in_tree_order()
     parents = {u.id: u.parent_id for u, _d in tree}
     keep_units = _subtree(parents, int(unit_id)) if unit_id is not None else set(parents)
     units = [(u, d) for u, d in tree if u.id in keep_units]
@@ -939,7 +939,7 @@ def find_gaps(today: date) -> list[dict[str, Any]]:
     one of :data:`GAP_TYPES`. See the module docstring for how responsibilities
     on a unit count for the units below it.
     """
-    tree = _units_in_tree_order()
+    tree = units_in_tree_order()
     parents = {u.id: u.parent_id for u, _d in tree}
     resp_rows = db.session.execute(
         sa.select(Responsibility.post_id, Responsibility.unit_id, Responsibility.kind).distinct()
