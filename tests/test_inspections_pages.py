@@ -145,9 +145,7 @@ def test_missing_result_on_submit_names_the_item_and_keeps_entries(setup, client
     assert db.session.query(Inspection).count() == 0
 
 
-def test_draft_then_submit_moves_the_plan_on_and_a_second_submit_adds_nothing(
-    setup, client
-):
+def test_draft_then_submit_moves_the_plan_on_and_a_second_submit_adds_nothing(setup, client):
     unit, officer, checklist = setup
     post = builders.make_post(unit=unit)
     builders.make_holding(post, officer)
@@ -163,7 +161,9 @@ def test_draft_then_submit_moves_the_plan_on_and_a_second_submit_adds_nothing(
         today=TODAY,
         now=NOW,
     )
-    data = _form(client, checklist, unit, action="save", plan_id=str(plan.id), **{"result-0": "fail"})
+    data = _form(
+        client, checklist, unit, action="save", plan_id=str(plan.id), **{"result-0": "fail"}
+    )
     response = client.post("/inspections/new", data=data)
     assert response.status_code == 302
     draft = db.session.scalar(sa.select(Inspection))

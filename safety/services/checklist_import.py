@@ -34,6 +34,9 @@ COLUMNS = (
     ("guidance", _l("Guidance")),
     ("photo_required_on_fail", _l("Photo required on fail")),
 )
+#: Headers accepted whatever the user's language (the template is in theirs).
+ENGLISH_HEADERS = ("Section", "Item", "Guidance", "Photo required on fail")
+CHINESE_HEADERS = ("分区", "检查内容", "检查要点", "不合格须拍照")
 MAX_ROWS = 500
 MAX_BYTES = 5 * 1024 * 1024
 YES = {"1", "true", "yes", "y", "是", "√", "x", "需要", "要"}
@@ -109,8 +112,8 @@ def parse_checklist(data: bytes) -> list[dict[str, Any]]:
     errors: dict[str, str] = {}
     headers = [_cell_text(v) for v in (rows[0] if rows else ())]
     expected = [str(h) for _k, h in COLUMNS]
-    english = ["Section", "Item", "Guidance", "Photo required on fail"]
-    if rows and headers[:2] not in (expected[:2], english[:2]):
+    known = (expected[:2], ENGLISH_HEADERS[:2], CHINESE_HEADERS[:2])
+    if rows and tuple(headers[:2]) not in {tuple(k) for k in known}:
         errors["rows.1"] = _(
             "Row 1 must hold the headers: %(headers)s.", headers=", ".join(expected)
         )

@@ -44,8 +44,8 @@ def qr_png(url: str, *, scale: int = 8) -> bytes:
     return out.getvalue()
 
 
-def qr_svg(url: str, *, scale: int = 4) -> bytes:
-    """An SVG that prints sharp at any size."""
+def qr_svg(url: str, *, scale: float = 1) -> bytes:
+    """An SVG that prints sharp at any size (1 mm per module by default)."""
     out = io.BytesIO()
     make_qr(url).save(out, kind="svg", scale=scale, border=4, xmldecl=False, unit="mm")
     return out.getvalue()
