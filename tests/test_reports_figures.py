@@ -148,6 +148,9 @@ def test_inspections_done_and_planned(ds: report_data.DataSet) -> None:
         ("monthly", date(2026, 1, 31), date(2026, 2, 1), date(2026, 4, 30), 3),
         ("quarterly", date(2025, 11, 15), date(2026, 1, 1), date(2026, 12, 31), 4),
         ("one_off", date(2026, 4, 1), date(2026, 3, 1), date(2026, 3, 31), 0),
+        ("one_off", date(2026, 3, 31), date(2026, 3, 1), date(2026, 3, 31), 1),
+        ("seasonal", date(2026, 1, 10), date(2026, 1, 1), date(2026, 12, 31), 5),
+        ("holiday", date(2024, 10, 1), date(2026, 1, 1), date(2026, 12, 31), 1),
         ("daily", date(2026, 5, 1), date(2026, 3, 1), date(2026, 3, 31), 0),
     ],
 )

@@ -45,7 +45,7 @@ def hazard_list_url(**params: Any) -> str:
     clean = {k: v for k, v in params.items() if v is not None and v != ""}
     if "hazards.index" in current_app.view_functions:
         return url_for("hazards.index", **clean)
-    return "/hazards" + (f"?{urlencode(clean)}" if clean else "")
+    return "/hazards" + (f"?{urlencode(clean, doseq=True)}" if clean else "")
 
 
 @bp.app_template_filter("report_pct")
@@ -139,9 +139,10 @@ def index():  # noqa: ANN201
 
 def _links(board: reports.Dashboard) -> dict[str, Any]:
     unit_id = board.scope.unit_id
+    open_states = list(reports.OPEN_STATES)
     return {
-        "open": hazard_list_url(unit_id=unit_id),
-        "open_major": hazard_list_url(unit_id=unit_id, level="major"),
+        "open": hazard_list_url(unit_id=unit_id, status=open_states),
+        "open_major": hazard_list_url(unit_id=unit_id, status=open_states, level="major"),
         "overdue": hazard_list_url(unit_id=unit_id, status="rectifying", overdue="true"),
         "overdue_major": hazard_list_url(
             unit_id=unit_id, status="rectifying", overdue="true", level="major"
@@ -154,7 +155,7 @@ def _links(board: reports.Dashboard) -> dict[str, Any]:
         "state_all": {s: hazard_list_url(unit_id=unit_id, status=s) for s in reports.STATES},
         "unit": {
             row.unit_id: {
-                "all": hazard_list_url(unit_id=row.unit_id),
+                "all": hazard_list_url(unit_id=row.unit_id, status=open_states),
                 "overdue": hazard_list_url(
                     unit_id=row.unit_id, status="rectifying", overdue="true"
                 ),

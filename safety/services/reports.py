@@ -22,10 +22,10 @@ Definitions (also shown on the pages):
 - **Funds committed**: the sum of ``funds`` of the hazards found in the period
   that had been assigned (五定) by the as-of date.
 - **Inspections done**: submitted inspections performed in the period.
-  **Planned**: occurrences in the period of the active plans, counted from each
-  plan's start date by its kind (daily every day, weekly every 7 days, monthly,
-  quarterly and seasonal every 1 or 3 months on the start date's day; one-off and
-  holiday plans once, on their next due date or else their start date).
+  **Planned**: the due dates of the active plans that fall in the period, by
+  the inspections area's schedule (daily, weekly, monthly and quarterly from the
+  plan's start date; seasonal on the first day of March, June, September and
+  December; holiday checks yearly on the start date; one-off plans once).
 - **Sign-off coverage**: of the people holding, on the as-of date, a post of the
   scope that has a responsibility list, the share who signed the version current
   then.
@@ -604,14 +604,18 @@ def by_category(scope: Scope, period: Period, *, today: date) -> list[dict[str, 
 
 
 def plan_occurrences(plan: InspectionPlan, first: date, last: date) -> int:
-    """How many times ``plan`` falls due in [first, last] (see the module docstring)."""
+    """How many times ``plan`` falls due in [first, last].
+
+    The due dates are the inspections area's own (:func:`next_occurrence`);
+    daily and weekly plans are counted in closed form, the others step through
+    their few due dates, so the cost depends on plans, not on hazards.
+    """
+    from safety.services.inspections import next_occurrence
+
     start = plan.start_date
     if last < start:
         return 0
     kind = PlanKind(plan.kind)
-    if kind in (PlanKind.ONE_OFF, PlanKind.HOLIDAY):
-        due = plan.next_due or start
-        return 1 if first <= due <= last else 0
     lo = max(first, start)
     if kind == PlanKind.DAILY:
         return (last - lo).days + 1
@@ -619,17 +623,12 @@ def plan_occurrences(plan: InspectionPlan, first: date, last: date) -> int:
         offset = (lo - start).days
         first_due = start + timedelta(days=-(-offset // 7) * 7)
         return 0 if first_due > last else (last - first_due).days // 7 + 1
-    step = 1 if kind == PlanKind.MONTHLY else 3
-    count, k = 0, 0
-    while True:
-        months = start.month - 1 + k * step
-        year, month = start.year + months // 12, months % 12 + 1
-        due = date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-        if due > last:
-            return count
-        if due >= lo:
-            count += 1
-        k += 1
+    count = 0
+    due = next_occurrence(kind, start, first - timedelta(days=1))
+    while due is not None and due <= last:
+        count += 1
+        due = next_occurrence(kind, start, due)
+    return count
 
 
 @dataclass
