@@ -20,13 +20,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -214,7 +214,8 @@ def plan_reminders(now: datetime) -> Plan:
 
     recipients: dict[int, Recipient] = {}
 
-    def tell(user_ids: Iterable[int], item_of: Callable[[str], Item], reason: str) -> int:
+    def tell(user_ids: Iterable[int], item: Item, reason: str) -> int:
+        """Add ``item`` (told for ``reason``) to each person's digest."""
         told = 0
         for user_id in user_ids:
             if user_id not in people:
@@ -223,7 +224,7 @@ def plan_reminders(now: datetime) -> Plan:
             if recipient is None:
                 name, email, locale = people[user_id]
                 recipient = recipients[user_id] = Recipient(user_id, name, email, locale)
-            recipient.add(item_of(reason))
+            recipient.add(replace(item, reason=reason))
             told += 1
         return told
 
@@ -265,31 +266,36 @@ def plan_reminders(now: datetime) -> Plan:
         days = (today - deadline).days
         kind = "overdue" if days > 0 else "due_soon"
 
-        def item_of(
-            reason: str, hid=hid, number=number, title=title, unit_name=unit_name,
-            deadline=deadline, kind=kind, days=days, level=level,
-        ) -> Item:  # fmt: skip
-            return Item(
-                "hazard", hid, kind, reason, days, number, title, unit_name, deadline,
-                f"{base_url}/hazards/{hid}", level.value,
-            )  # fmt: skip
+        item = Item(
+            object_type="hazard",
+            object_id=hid,
+            kind=kind,
+            reason="",
+            days=days,
+            number=number,
+            title=title,
+            unit=unit_name,
+            deadline=deadline,
+            link=f"{base_url}/hazards/{hid}",
+            level=level.value,
+        )
 
         told = 0
         if acc is not None and holders.get(acc):
-            told += tell(holders[acc], item_of, "accountable")
+            told += tell(holders[acc], item, "accountable")
         else:
             above = first_held_above(acc) if acc is not None else None
             if above is not None:
-                told += tell(holders[above], item_of, "vacant")
+                told += tell(holders[above], item, "vacant")
             else:
-                told += tell(admins, item_of, "admin")
+                told += tell(admins, item, "admin")
         if days > 0 and acc is not None:
             superior = posts.get(acc, (None, ""))[0]
             if superior is not None and days >= SUPERIOR_AFTER[level]:
-                told += tell(holders.get(superior, []), item_of, "superior")
+                told += tell(holders.get(superior, []), item, "superior")
             if days >= SUPERVISION_AFTER:
                 for post_id in sorted(supervision_posts(unit_id)):
-                    told += tell(holders.get(post_id, []), item_of, "supervision")
+                    told += tell(holders.get(post_id, []), item, "supervision")
         if told:
             hazard_ids.add(hid)
         else:
@@ -309,13 +315,19 @@ def _add_unsigned_lists(today: date, base_url: str, posts: dict, people: dict, t
             continue
         title = posts.get(post_id, (None, ""))[1]
 
-        def item_of(reason: str, post_id=post_id, version=version, title=title) -> Item:
-            return Item(
-                "responsibility_list", post_id, "unsigned", reason, None, f"v{version}",
-                title, "", None, f"{base_url}/matrix/", None,
-            )  # fmt: skip
-
-        tell([user_id], item_of, "holder")
+        item = Item(
+            object_type="responsibility_list",
+            object_id=post_id,
+            kind="unsigned",
+            reason="holder",
+            days=None,
+            number=f"v{version}",
+            title=title,
+            unit="",
+            deadline=None,
+            link=f"{base_url}/matrix/",
+        )
+        tell([user_id], item, "holder")
 
 
 def _add_due_inspections(today: date, base_url: str, people: dict, tell: Any) -> None:
@@ -339,16 +351,19 @@ def _add_due_inspections(today: date, base_url: str, people: dict, tell: Any) ->
     for user_id, plan_id, next_due in rows:
         checklist, unit = info.get(plan_id, ("", ""))
 
-        def item_of(
-            reason: str, plan_id=plan_id, next_due=next_due, checklist=checklist, unit=unit
-        ) -> Item:
-            return Item(
-                "inspection_plan", plan_id, "inspection_due", reason,
-                (today - next_due).days if next_due else None, "", checklist, unit, next_due,
-                f"{base_url}/inspections/", None,
-            )  # fmt: skip
-
-        tell([user_id], item_of, "holder")
+        item = Item(
+            object_type="inspection_plan",
+            object_id=plan_id,
+            kind="inspection_due",
+            reason="holder",
+            days=(today - next_due).days if next_due else None,
+            number="",
+            title=checklist,
+            unit=unit,
+            deadline=next_due,
+            link=f"{base_url}/inspections/",
+        )
+        tell([user_id], item, "holder")
 
 
 # --- rendering ---------------------------------------------------------------
@@ -366,16 +381,21 @@ def reason_label(reason: str) -> str:
     return labels.get(reason, reason)
 
 
+def days_text(days: int | None) -> str:
+    """ "3 days overdue", "due today", "2 days left" (``days`` as stored on items)."""
+    if days is None:
+        return ""
+    if days > 0:
+        return ngettext("%(num)d day overdue", "%(num)d days overdue", days)
+    if days == 0:
+        return _("due today")
+    return ngettext("%(num)d day left", "%(num)d days left", -days)
+
+
 def days_label(item: Item) -> str:
     if item.kind == "unsigned":
         return _("not signed yet")
-    if item.days is None:
-        return ""
-    if item.days > 0:
-        return _("%(n)d days overdue", n=item.days)
-    if item.days == 0:
-        return _("due today")
-    return _("%(n)d days left", n=-item.days)
+    return days_text(item.days)
 
 
 def digest_subject(items: list[Item]) -> str:
