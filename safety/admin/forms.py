@@ -18,5 +18,5 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     object_type = SelectField(_l("Object type"), choices=[], validators=[Optional()])
     object_id = IntegerField(_l("Object id"), validators=[Optional(), NumberRange(min=1)])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = DateField(_l("From date"), validators=[Optional()])
+    until = DateField(_l("To date"), validators=[Optional()])

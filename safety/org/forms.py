@@ -57,7 +57,7 @@ class UnitForm(FlaskForm):
 
 
 class PostForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Post title"), validators=[DataRequired(), Length(max=200)])
     unit_id = SelectField(_l("Unit"), coerce=optional_id, choices=[])
     level = SelectField(
         _l("Level"),
@@ -75,7 +75,7 @@ class PostForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(
         _l("Language"),
         choices=[SelectChoice(loc.value, label) for loc, label in LOCALE_LABELS.items()],
@@ -95,8 +95,10 @@ class NewPersonForm(PersonForm):
 
 class HoldingForm(FlaskForm):
     user_id = SelectField(_l("Person"), coerce=optional_id, choices=[])
-    start_date = DateField(_l("From"), validators=[DataRequired()])
-    end_date = DateField(_l("Until"), validators=[Optional()], description=_l("Empty: open-ended."))
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    end_date = DateField(
+        _l("End date"), validators=[Optional()], description=_l("Empty: open-ended.")
+    )
     submit = SubmitField(_l("Assign"))
 
 
