@@ -42,8 +42,8 @@ class HazardRiskSchema(Schema):
 
 
 class HazardCreateSchema(_Lenient):
-    title = fields.String(required=True)
-    unit_id = fields.Integer(required=True, strict=False)
+    title = fields.String(required=True, allow_none=True)
+    unit_id = fields.Integer(required=True, allow_none=True, strict=False)
     level = fields.String(
         load_default="general", validate=validate.OneOf([m.value for m in HazardLevel])
     )
@@ -72,11 +72,11 @@ class HazardPlanSchema(_Lenient):
 
 
 class HazardAssignSchema(HazardVersionSchema):
-    accountable_post_id = fields.Integer(required=True, strict=False)
-    deadline = fields.Date(required=True)
-    measures = fields.String(required=True)
-    funds = fields.Decimal(required=True, allow_nan=False)
-    contingency_plan = fields.String(required=True)
+    accountable_post_id = fields.Integer(required=True, allow_none=True, strict=False)
+    deadline = fields.Date(required=True, allow_none=True)
+    measures = fields.String(required=True, allow_none=True)
+    funds = fields.Decimal(required=True, allow_none=True, allow_nan=False)
+    contingency_plan = fields.String(required=True, allow_none=True)
     plan = fields.Nested(HazardPlanSchema, allow_none=True, load_default=None)
 
 
@@ -85,12 +85,12 @@ class HazardNoteSchema(HazardVersionSchema):
 
 
 class HazardExtendSchema(HazardVersionSchema):
-    deadline = fields.Date(required=True)
-    reason = fields.String(required=True)
+    deadline = fields.Date(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
 
 
 class HazardVoidSchema(HazardVersionSchema):
-    reason = fields.String(required=True)
+    reason = fields.String(required=True, allow_none=True)
 
 
 class HazardAuthoritySchema(HazardVersionSchema):
@@ -100,7 +100,7 @@ class HazardAuthoritySchema(HazardVersionSchema):
 
 
 class HazardWriteOffSchema(HazardVersionSchema):
-    written_off_on = fields.Date(required=True)
+    written_off_on = fields.Date(required=True, allow_none=True)
     note = fields.String(allow_none=True, load_default=None)
 
 
