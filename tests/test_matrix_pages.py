@@ -75,6 +75,7 @@ def test_matrix_page_shows_letters_with_accessible_names(client, auth, plant):
     assert 'class="kind kind-main"' in html and ">主<" in html
     assert "visually-hidden" in html
     assert "董事长" in html and "厂长" in html
+    assert "责任矩阵" in html and "主体责任" in html  # the zh_CN catalogue
 
 
 def test_bad_filter_is_a_message_not_an_error(client, auth, plant):

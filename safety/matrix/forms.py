@@ -62,7 +62,7 @@ class TargetForm(FlaskForm):
         _l("Metric (optional)"),
         description=_l("A short key, e.g. rectification_rate or major_accidents."),
     )
-    target_value = StringField(_l("Value (optional)"), description=_l("e.g. ≥ 95% or 0"))
+    target_value = StringField(_l("Value (optional)"), description=_l("e.g. 0 or ≥ 95%"))
     parent_id = SelectField(
         _l("Broken down from (optional)"),
         validate_choice=False,
