@@ -33,6 +33,15 @@ def state_labels() -> dict[str, str]:
     }
 
 
+def category_labels() -> dict[str, str]:
+    """The hazard register's category names (free-text categories show as typed)."""
+    try:
+        from safety.services.hazards import CATEGORY_LABELS
+    except ImportError:  # the hazards area is optional for reports
+        CATEGORY_LABELS = {}
+    return {"": _("Uncategorised"), **{k: str(v) for k, v in CATEGORY_LABELS.items()}}
+
+
 def level_labels() -> dict[str, str]:
     return {"general": _("General"), "major": _("Major")}
 
@@ -107,6 +116,7 @@ def _form_context() -> dict[str, Any]:
         "unit_options": reports.unit_options(),
         "state_labels": state_labels(),
         "level_labels": level_labels(),
+        "category_labels": category_labels(),
         "buckets": [key for key, _f, _l in reports.AGEING_BUCKETS],
     }
 
@@ -202,8 +212,9 @@ def _charts(board: reports.Dashboard) -> dict[str, Any]:
         Bar(row.name, row.figures.overdue, links["unit"][row.unit_id]["overdue"])
         for row in board.units
     ]
+    names = category_labels()
     categories = [
-        Bar(c["category"] or _("Uncategorised"), c["found"], links["category"][c["category"]])
+        Bar(names.get(c["category"], c["category"]), c["found"], links["category"][c["category"]])
         for c in board.categories
     ]
     return {

@@ -249,10 +249,17 @@ class Scope:
             stack.extend(self.children.get(uid, []))
         return result
 
+    def anchor(self) -> int | None:
+        """The unit whose children make the "by unit" rows: the scope's unit, or the
+        group's single root (the whole group usually hangs below one headquarters)."""
+        if self.unit is not None:
+            return self.unit.id
+        roots = self.children.get(None, [])
+        return roots[0] if len(roots) == 1 else None
+
     def top_units(self) -> list[int]:
-        """The rows of a "by unit" table: the scope's children (or the roots)."""
-        key = self.unit.id if self.unit is not None else None
-        return sorted(self.children.get(key, []), key=lambda uid: self.units[uid].code)
+        """The rows of a "by unit" table: the anchor's children (or the roots)."""
+        return sorted(self.children.get(self.anchor(), []), key=lambda uid: self.units[uid].code)
 
 
 def resolve_scope(unit_id: Any) -> Scope:
@@ -875,7 +882,7 @@ def dashboard(scope: Scope, period: Period, *, today: date) -> Dashboard:
         _add(total, part)
     insp = inspections(scope, period, today=today)
     units = []
-    own_id = scope.unit_id
+    own_id = scope.anchor()
     if own_id is not None and own_id in per_unit:
         units.append(
             UnitRow(
