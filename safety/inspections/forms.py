@@ -78,7 +78,7 @@ class PlanForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=optional_id, choices=[])
     checklist_id = SelectField(_l("Checklist"), coerce=optional_id, choices=[])
     kind = SelectField(
-        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()]
+        _l("Plan kind"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()]
     )
     responsible_post_id = SelectField(_l("Responsible post"), coerce=optional_id, choices=[])
     start_date = DateField(
@@ -103,8 +103,8 @@ class HistoryFilterForm(FlaskForm):
     subunits = BooleanField(_l("Include units below"), default=True)
     inspector = SelectField(_l("Inspector"), coerce=optional_id, choices=[])
     checklist = SelectField(_l("Checklist"), coerce=optional_id, choices=[])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("Performed from"), validators=[Optional()])
+    date_to = DateField(_l("Performed until"), validators=[Optional()])
     findings = SelectField(
         _l("Findings"),
         choices=[

@@ -29,13 +29,18 @@ from safety.services.errors import ValidationError
 
 #: (key, header) in sheet order; the headers are what the template shows.
 COLUMNS = (
-    ("section", _l("Section")),
-    ("text", _l("Item")),
-    ("guidance", _l("Guidance")),
+    ("section", _l("Checklist section")),
+    ("text", _l("Checklist item")),
+    ("guidance", _l("Check guidance")),
     ("photo_required_on_fail", _l("Photo required on fail")),
 )
 #: Headers accepted whatever the user's language (the template is in theirs).
-ENGLISH_HEADERS = ("Section", "Item", "Guidance", "Photo required on fail")
+ENGLISH_HEADERS = (
+    "Checklist section",
+    "Checklist item",
+    "Check guidance",
+    "Photo required on fail",
+)
 CHINESE_HEADERS = ("分区", "检查内容", "检查要点", "不合格须拍照")
 MAX_ROWS = 500
 MAX_BYTES = 5 * 1024 * 1024

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from safety import clock
 from safety.extensions import db
@@ -241,7 +242,18 @@ def update_checklist(
         changes["name"] = [checklist.name, name]
         checklist.name = name
     if items != current:
-        checklist.version += 1
+        # Claim the next version: of two editors saving at once, one gets a conflict.
+        old = checklist.version
+        claimed = db.session.execute(
+            sa.update(Checklist)
+            .where(Checklist.id == checklist.id, Checklist.version == old)
+            .values(version=old + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            db.session.rollback()
+            raise Conflict(_("Someone else changed this checklist meanwhile; reload and retry."))
+        set_committed_value(checklist, "version", old + 1)
         _add_items(checklist, checklist.version, items)
         changes["version"] = checklist.version
         changes["items"] = len(items)
