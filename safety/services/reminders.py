@@ -49,7 +49,7 @@ from safety.models import (
     User,
 )
 from safety.services.org import holding_filter
-from safety.services.outbox import KIND_DIGEST, FlushResult, flush_outbox, render_email
+from safety.services.outbox import KIND_DIGEST, FlushResult, flush_outbox
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ SUPERIOR_AFTER = {HazardLevel.GENERAL: 3, HazardLevel.MAJOR: 1}
 SUPERVISION_AFTER = 7
 #: When one person is told about one object for several reasons, the first wins.
 REASON_ORDER = ("accountable", "vacant", "superior", "supervision", "admin", "holder")
+#: Claims per multi-row INSERT (3 parameters a row, under SQLite's 32766).
+CLAIM_PAGE_SIZE = 10_000
 
 
 # --- the decision ------------------------------------------------------------
@@ -123,6 +125,13 @@ class Plan:
     already: set[int]  # users whose digest for today exists
     #: Hazards nobody could be told about (no holder up the chain, no admin).
     untold: list[str]
+    #: People to tell today who already have today's digest (with ``skip_already``,
+    #: they are not in ``recipients``: nothing is built for them).
+    told_already: set[int] = field(default_factory=set)
+
+    @property
+    def recipient_count(self) -> int:
+        return len(set(self.recipients) | self.told_already)
 
     @property
     def without_email(self) -> list[Recipient]:
@@ -145,8 +154,12 @@ def _optional(module: str, name: str) -> Callable[[date], list] | None:
         return None
 
 
-def plan_reminders(now: datetime) -> Plan:
-    """Decide today's reminders (no writes). A constant number of queries."""
+def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
+    """Decide today's reminders (no writes). A constant number of queries.
+
+    ``skip_already`` leaves out the people whose digest for today exists
+    (a repeat pass then does little more than read).
+    """
     today = clock.local_date(now)
     base_url = current_app.config["BASE_URL"].rstrip("/")
 
@@ -213,12 +226,17 @@ def plan_reminders(now: datetime) -> Plan:
     )
 
     recipients: dict[int, Recipient] = {}
+    told_already: set[int] = set()
 
     def tell(user_ids: Iterable[int], item: Item, reason: str) -> int:
         """Add ``item`` (told for ``reason``) to each person's digest."""
         told = 0
         for user_id in user_ids:
             if user_id not in people:
+                continue
+            if skip_already and user_id in already:
+                told_already.add(user_id)
+                told += 1
                 continue
             recipient = recipients.get(user_id)
             if recipient is None:
@@ -303,7 +321,7 @@ def plan_reminders(now: datetime) -> Plan:
 
     _add_unsigned_lists(today, base_url, posts, people, tell)
     _add_due_inspections(today, base_url, people, tell)
-    return Plan(today, recipients, hazard_ids, already, untold)
+    return Plan(today, recipients, hazard_ids, already, untold, told_already)
 
 
 def _add_unsigned_lists(today: date, base_url: str, posts: dict, people: dict, tell: Any) -> None:
@@ -424,31 +442,81 @@ class RenderedDigest:
     html: str
 
 
+def digest_labels() -> dict[str, str]:
+    """Every fixed string of the digest templates, in the current locale.
+
+    Looked up once per language per pass, not once per line: Flask-Babel's
+    per-call overhead dominated rendering thousands of digests.
+    """
+    return {
+        "hello": _("Hello %(name)s,"),
+        "intro": _("Your safety reminders for %(date)s:"),
+        "hazards": _("Hazards"),
+        "number": _("Number"),
+        "title": _("Title"),
+        "unit": _("Unit"),
+        "deadline": _("Deadline"),
+        "status": _("Status"),
+        "why": _("Why you are told"),
+        "also": _("Also to do"),
+        "footer": _(
+            "You receive at most one reminder email a day. Your reminders are also listed at "
+            "%(url)s"
+        ),
+    }
+
+
+def render_digests(recipients: list[Recipient], today: date) -> list[RenderedDigest]:
+    """Subject, text and HTML of each digest, in each recipient's language."""
+    env = current_app.jinja_env
+    text_template = env.get_template("email/digest.txt")
+    html_template = env.get_template("email/digest.html")
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    by_locale: dict[str, list[Recipient]] = defaultdict(list)
+    for recipient in recipients:
+        by_locale[recipient.locale].append(recipient)
+    rendered: dict[int, RenderedDigest] = {}
+    for locale, group in by_locale.items():
+        with force_locale(locale):
+            labels = digest_labels()
+            reasons = {reason: reason_label(reason) for reason in REASON_ORDER}
+            whens: dict[tuple[str, int | None], str] = {}
+            for recipient in group:
+                items = recipient.sorted_items()
+                rows = []
+                for item in items:
+                    key = (item.kind, item.days)
+                    if key not in whens:
+                        whens[key] = days_label(item)
+                    rows.append(
+                        {
+                            "item": item,
+                            "why": reasons.get(item.reason, item.reason),
+                            "when": whens[key],
+                            "what": _what(item) if item.object_type != "hazard" else item.title,
+                        }
+                    )
+                context = {
+                    "labels": labels,
+                    "recipient": recipient,
+                    "today": today,
+                    "hazard_rows": [r for r in rows if r["item"].object_type == "hazard"],
+                    "other_rows": [r for r in rows if r["item"].object_type != "hazard"],
+                    "base_url": base_url,
+                }
+                rendered[recipient.user_id] = RenderedDigest(
+                    recipient,
+                    items,
+                    digest_subject(items),
+                    text_template.render(context),
+                    html_template.render(context),
+                )
+    return [rendered[r.user_id] for r in recipients]
+
+
 def render_digest(recipient: Recipient, today: date) -> RenderedDigest:
-    """Subject, text and HTML in the recipient's language."""
-    items = recipient.sorted_items()
-    with force_locale(recipient.locale):
-        rows = [
-            {
-                "item": item,
-                "why": reason_label(item.reason),
-                "when": days_label(item),
-                "what": _what(item),
-            }
-            for item in items
-        ]
-        context = {
-            "recipient": recipient,
-            "today": today,
-            "rows": rows,
-            "hazard_rows": [r for r in rows if r["item"].object_type == "hazard"],
-            "other_rows": [r for r in rows if r["item"].object_type != "hazard"],
-            "base_url": current_app.config["BASE_URL"].rstrip("/"),
-        }
-        subject = digest_subject(items)
-        text = render_email("email/digest.txt", context)
-        html = render_email("email/digest.html", context)
-    return RenderedDigest(recipient, items, subject, text, html)
+    """One recipient's digest (see :func:`render_digests`)."""
+    return render_digests([recipient], today)[0]
 
 
 def _what(item: Item) -> str:
@@ -464,6 +532,11 @@ def _what(item: Item) -> str:
 
 
 # --- the pass ----------------------------------------------------------------
+
+
+def digest_key(user_id: int, day: date) -> str:
+    """The outbox business key of a person's digest for a local date."""
+    return f"digest:{user_id}:{day.isoformat()}"
 
 
 @dataclass
@@ -510,13 +583,13 @@ def run_reminders(*, now: datetime, dry_run: bool = False, deliver: bool = True)
     False leaves the queued emails to the next flush (benchmarks). Never
     raises for SMTP trouble.
     """
-    plan = plan_reminders(now)
+    plan = plan_reminders(now, skip_already=True)
     db.session.rollback()  # end the read transaction before rendering
     summary = ReminderSummary(
         today=plan.today,
-        recipients=len(plan.recipients),
+        recipients=plan.recipient_count,
         hazards=len(plan.hazard_ids),
-        already=len(plan.already & set(plan.recipients)),
+        already=len(plan.told_already | (plan.already & set(plan.recipients))),
         without_email=len(plan.without_email),
         untold=len(plan.untold),
         dry_run=dry_run,
@@ -528,7 +601,7 @@ def run_reminders(*, now: datetime, dry_run: bool = False, deliver: bool = True)
         summary.queued = sum(1 for r in fresh if r.has_usable_email)
         return summary
     if fresh:
-        rendered = [render_digest(r, plan.today) for r in fresh if r.has_usable_email]
+        rendered = render_digests([r for r in fresh if r.has_usable_email], plan.today)
         summary.queued = _write_digests(now, plan.today, fresh, rendered)
     if deliver:
         summary.flush = flush_outbox(now=now)
@@ -548,47 +621,49 @@ def _write_digests(
         for digest_id, user_id in db.session.execute(
             _insert(digests)
             .on_conflict_do_nothing(index_elements=["user_id", "local_date"])
-            .returning(digests.c.id, digests.c.user_id),
+            .returning(digests.c.id, digests.c.user_id)
+            .execution_options(insertmanyvalues_page_size=CLAIM_PAGE_SIZE),
             [{"user_id": r.user_id, "local_date": today, "created_at": now} for r in fresh],
         )
     )
     if not won:
         db.session.rollback()
         return 0
-    emails = OutboxEmail.__table__
     to_queue = [d for d in rendered if d.recipient.user_id in won]
-    email_ids: dict[int, int] = {}
     if to_queue:
-        email_ids = {
-            user_id: email_id
-            for email_id, user_id in db.session.execute(
-                _insert(emails)
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(emails.c.id, emails.c.to_user_id),
-                [
-                    {
-                        "dedupe_key": f"digest:{d.recipient.user_id}:{today.isoformat()}",
-                        "kind": KIND_DIGEST,
-                        "to_user_id": d.recipient.user_id,
-                        "to_addr": d.recipient.email.strip(),
-                        "subject": d.subject[:300],
-                        "text_body": d.text,
-                        "html_body": d.html,
-                        "status": EmailStatus.QUEUED.value,
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
-                    }
-                    for d in to_queue
-                ],
-            )
-        }
-    if email_ids:
+        db.session.execute(
+            _insert(OutboxEmail.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+            [
+                {
+                    "dedupe_key": digest_key(d.recipient.user_id, today),
+                    "kind": KIND_DIGEST,
+                    "to_user_id": d.recipient.user_id,
+                    "to_addr": d.recipient.email.strip(),
+                    "subject": d.subject[:300],
+                    "text_body": d.text,
+                    "html_body": d.html,
+                    "status": EmailStatus.QUEUED.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for d in to_queue
+            ],
+        )
+        # Link each new digest to its email by the email's business key.
+        key = (
+            sa.literal("digest:")
+            + sa.cast(digests.c.user_id, sa.String)
+            + sa.literal(":" + today.isoformat())
+        )
         db.session.execute(
             sa.update(digests)
-            .where(digests.c.id == sa.bindparam("digest_id"))
-            .values(email_id=sa.bindparam("email_id")),
-            [{"digest_id": won[uid], "email_id": eid} for uid, eid in email_ids.items()],
+            .where(digests.c.local_date == today, digests.c.email_id.is_(None))
+            .values(
+                email_id=sa.select(OutboxEmail.id)
+                .where(OutboxEmail.dedupe_key == key)
+                .scalar_subquery()
+            )
         )
     items = [
         {
@@ -607,7 +682,7 @@ def _write_digests(
     if items:
         db.session.execute(sa.insert(ReminderItem.__table__), items)
     db.session.commit()
-    return len(email_ids)
+    return len(to_queue)
 
 
 # --- what people see afterwards ----------------------------------------------
