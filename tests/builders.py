@@ -219,3 +219,50 @@ def make_hazard(status: str = "reported", **over: Any) -> Any:
             verifier, hazard, note="验收合格", version=hazard.version, now=now, today=today
         )
     raise ValueError(f"unknown hazard status {status!r}")
+
+
+# --- inspections ---------------------------------------------------------------
+
+
+def make_checklist(**over: Any) -> Any:
+    """A checklist (version 1); ``items`` are strings or item dicts."""
+    from safety.services import inspections
+
+    n = _n()
+    values: dict[str, Any] = {"name": f"检查表{n}", "items": ["消防通道畅通", "灭火器在有效期内"]}
+    values.update(over)
+    return inspections.create_checklist(actor(), values, now=NOW)
+
+
+def make_plan(**over: Any) -> Any:
+    """An inspection plan (monthly from 2026-01-31 unless told), first due on its start."""
+    from safety.services import inspections
+
+    unit = over.pop("unit", None) or make_unit()
+    post = over.pop("post", None) or make_post(unit=unit)
+    checklist = over.pop("checklist", None) or make_checklist()
+    values: dict[str, Any] = {
+        "unit_id": unit.id,
+        "checklist_id": checklist.id,
+        "responsible_post_id": post.id,
+        "kind": "monthly",
+        "start_date": date(2026, 1, 31),
+    }
+    values.update(over)
+    return inspections.create_plan(actor(), values, today=NOW.date(), now=NOW)
+
+
+def make_inspection(**over: Any) -> Any:
+    """A submitted inspection; pass ``items`` with ``hazard`` to raise hazards."""
+    from safety.services import inspections
+
+    inspector = over.pop("inspector", None) or actor()
+    submit = over.pop("submit", True)
+    unit = over.pop("unit", None) or make_unit()
+    values: dict[str, Any] = {
+        "unit_id": unit.id,
+        "performed_at": NOW,
+        "items": [{"text": "消防通道畅通", "result": "pass"}],
+    }
+    values.update(over)
+    return inspections.save_inspection(inspector, values, submit=submit, now=NOW)

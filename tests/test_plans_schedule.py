@@ -183,3 +183,20 @@ def test_only_managers_of_the_unit_may_plan(app):
             today=TODAY,
             now=NOW,
         )
+
+
+def test_a_late_inspection_moves_the_plan_past_the_missed_periods(app):
+    plan = builders.make_plan(kind="monthly", start_date=D(2026, 1, 31))
+    builders.make_inspection(
+        unit=plan.unit,
+        plan_id=plan.id,
+        performed_at=NOW,  # 2026-03-12: the Jan 31 and Feb 28 checks were missed
+    )
+    assert db.session.get(InspectionPlan, plan.id).next_due == D(2026, 3, 31)
+
+
+def test_a_one_off_plan_is_done_after_one_inspection(app):
+    plan = builders.make_plan(kind="one_off", start_date=D(2026, 3, 12))
+    builders.make_inspection(unit=plan.unit, plan_id=plan.id)
+    assert db.session.get(InspectionPlan, plan.id).next_due is None
+    assert inspections.due_plans(D(2026, 12, 31)) == []
