@@ -447,6 +447,6 @@ def export() -> Response:
         spool,
         mimetype=ledger.XLSX_MIMETYPE,
         as_attachment=True,
-        download_name=f"{_('hazard-ledger')}-{today.isoformat()}.xlsx",
+        download_name=_("hazard-ledger-%(date)s.xlsx", date=today.isoformat()),
         max_age=0,
     )
