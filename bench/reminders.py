@@ -15,7 +15,7 @@ import random
 import secrets
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ PEOPLE = 10_000
 SMALL = 10_000
 LARGE = 100_000
 #: 08:00 in Asia/Shanghai on a Thursday.
-NOW = datetime(2026, 3, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 12, 0, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 12)
 
 

@@ -186,3 +186,17 @@ def test_only_admins_send_test_emails_or_retry(app: Any, db: Any) -> None:
     [email] = queue(db)
     with pytest.raises(Forbidden):
         outbox.retry_email(user, email, now=NOW)
+
+
+def test_outbox_flush_command_delivers_and_exits_zero(
+    smtp: SmtpServer, app: Any, db: Any, runner: Any
+) -> None:
+    queue(db, 2)
+    smtp.stop()
+    result = runner.invoke(args=["outbox", "flush"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "outbox: 0 sent, 0 failed, 2 deferred, 0 cancelled"
+    smtp.start()
+    # Backoff is ignored: "outbox flush" tries every queued email now.
+    result = runner.invoke(args=["outbox", "flush"])
+    assert result.output.strip() == "outbox: 2 sent, 0 failed, 0 deferred, 0 cancelled"

@@ -77,6 +77,7 @@ class FlushResult:
     deferred: int = 0
     cancelled: int = 0
     skipped: int = 0  # leased by another sender meanwhile
+    interrupted: bool = False  # a database error stopped the flush
 
     def line(self) -> str:
         return (
@@ -242,85 +243,85 @@ def _defer(email: OutboxEmail, owner: str, error: str, now: datetime) -> bool:
     return False
 
 
+class _Sender:
+    """One flush's state: who holds the leases, the SMTP session, the outcome."""
+
+    def __init__(self, now: datetime, connection: SmtpConnection) -> None:
+        self.start_now = now
+        self.started = time.monotonic()
+        self.owner = sender_id()
+        self.connection = connection
+        self.result = FlushResult()
+        #: Set once the server cannot be reached: the rest is deferred at once.
+        self.unreachable: str | None = None
+
+    def now(self) -> datetime:
+        """The caller's "now" advanced by the time this flush has taken."""
+        return self.start_now + timedelta(seconds=time.monotonic() - self.started)
+
+    def deliver(self, email_id: int) -> None:
+        result = self.result
+        if not _take_lease(email_id, self.owner, self.now()):
+            result.skipped += 1
+            return
+        email = db.session.get(OutboxEmail, email_id, populate_existing=True)
+        if email is None:
+            return
+        if not _still_relevant(email):
+            _finish(email.id, self.owner, {"status": EmailStatus.CANCELLED})
+            result.cancelled += 1
+            return
+        if self.unreachable is not None:
+            self.retry_later(email, self.unreachable)
+            return
+        try:
+            self.connection.send(_message(email, self.now()))
+        except TemporaryFailure as error:
+            log.warning("email %s deferred: %s", email.id, error)
+            if error.connection:
+                self.unreachable = str(error)
+            self.retry_later(email, str(error))
+        except PermanentFailure as error:
+            log.warning("email %s failed: %s", email.id, error)
+            values = {"status": EmailStatus.FAILED, "last_error": str(error)[:2000]}
+            _finish(email.id, self.owner, {"attempts": email.attempts + 1, **values})
+            result.failed += 1
+        else:
+            values = {"status": EmailStatus.SENT, "sent_at": self.now(), "last_error": None}
+            _finish(email.id, self.owner, {"attempts": email.attempts + 1, **values})
+            result.sent += 1
+
+    def retry_later(self, email: OutboxEmail, error: str) -> None:
+        if _defer(email, self.owner, error, self.now()):
+            self.result.failed += 1
+        else:
+            self.result.deferred += 1
+
+
 def flush_outbox(
     *, now: datetime, ignore_backoff: bool = False, only_ids: list[int] | None = None
 ) -> FlushResult:
     """Deliver queued emails due at ``now`` (every queued one with ``ignore_backoff``).
 
-    Never raises for SMTP trouble: failures are recorded on the emails. When
+    Never raises for SMTP trouble: outcomes are recorded on the emails. When
     the server cannot be reached, the rest of the batch is deferred at once
-    instead of waiting for one timeout per email.
+    instead of waiting for one timeout per email. A database error stops the
+    flush (leases expire; the next flush resumes).
     """
-    result = FlushResult()
-    owner = sender_id()
-    settings = MailSettings.from_config(current_app.config)
-    started = time.monotonic()
-    last_id = 0
-    unreachable: str | None = None
-
-    def clock() -> datetime:
-        # The caller's "now" advanced by the time this flush has taken.
-        return now + timedelta(seconds=time.monotonic() - started)
-
-    with SmtpConnection(settings) as connection:
-        while True:
-            ids = _candidates(clock(), ignore_backoff, last_id, only_ids)
-            if not ids:
-                break
-            for email_id in ids:
-                last_id = email_id
-                if not _take_lease(email_id, owner, clock()):
-                    result.skipped += 1
-                    continue
-                email = db.session.get(OutboxEmail, email_id, populate_existing=True)
-                if email is None:
-                    continue
-                if not _still_relevant(email):
-                    _finish(email.id, owner, {"status": EmailStatus.CANCELLED})
-                    result.cancelled += 1
-                    continue
-                if unreachable is not None:
-                    if _defer(email, owner, unreachable, clock()):
-                        result.failed += 1
-                    else:
-                        result.deferred += 1
-                    continue
-                try:
-                    connection.send(_message(email, clock()))
-                except TemporaryFailure as error:
-                    log.warning("email %s deferred: %s", email.id, error)
-                    if error.connection:
-                        unreachable = str(error)
-                    if _defer(email, owner, str(error), clock()):
-                        result.failed += 1
-                    else:
-                        result.deferred += 1
-                except PermanentFailure as error:
-                    log.warning("email %s failed: %s", email.id, error)
-                    _finish(
-                        email.id,
-                        owner,
-                        {
-                            "attempts": email.attempts + 1,
-                            "status": EmailStatus.FAILED,
-                            "last_error": str(error)[:2000],
-                        },
-                    )
-                    result.failed += 1
-                else:
-                    _finish(
-                        email.id,
-                        owner,
-                        {
-                            "attempts": email.attempts + 1,
-                            "status": EmailStatus.SENT,
-                            "sent_at": clock(),
-                            "last_error": None,
-                        },
-                    )
-                    result.sent += 1
+    with SmtpConnection(MailSettings.from_config(current_app.config)) as connection:
+        sender = _Sender(now, connection)
+        last_id = 0
+        try:
+            while ids := _candidates(sender.now(), ignore_backoff, last_id, only_ids):
+                for email_id in ids:
+                    last_id = email_id
+                    sender.deliver(email_id)
+        except sa.exc.OperationalError:
+            db.session.rollback()
+            log.exception("outbox flush stopped by a database error")
+            sender.result.interrupted = True
     db.session.expire_all()
-    return result
+    return sender.result
 
 
 # --- admin actions -----------------------------------------------------------
