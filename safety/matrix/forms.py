@@ -35,7 +35,7 @@ class FilterForm(FlaskForm):
 
 
 class DutyForm(FlaskForm):
-    title = StringField(_l("Title"))
+    title = StringField(_l("Duty title"))
     category = SelectField(_l("Category"), choices=category_choices, validate_choice=False)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save"))
