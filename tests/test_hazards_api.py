@@ -165,65 +165,68 @@ def test_unknown_hazard_is_404(client: Any, world: dict[str, Any]) -> None:
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({}, "title"),
-        ({"title": "x"}, "unit_id"),
-        ({"title": "x", "unit_id": 99999}, "unit_id"),
-        ({"title": "x", "unit_id": "abc"}, "unit_id"),
-        ({"title": "", "unit_id": None}, "title"),
-        ({"title": "x", "level": "catastrophic"}, "level"),
-        ({"title": "x", "found_at": "not a date"}, "found_at"),
-        ({"title": "x", "risk": {"l": "high", "e": 1, "c": 1}}, "risk.l"),
-        ({"title": "x", "risk": {"l": 3, "e": 1}}, "risk.c"),
-    ],
-)
+BAD_REPORTS = [
+    ({}, "title"),
+    ({"title": "x"}, "unit_id"),
+    ({"title": "x", "unit_id": 99999}, "unit_id"),
+    ({"title": "x", "unit_id": "abc"}, "unit_id"),
+    ({"title": "", "unit_id": None}, "title"),
+    ({"title": "x", "level": "catastrophic"}, "level"),
+    ({"title": "x", "found_at": "not a date"}, "found_at"),
+    ({"title": "x", "risk": {"l": "high", "e": 1, "c": 1}}, "risk.l"),
+    ({"title": "x", "risk": {"l": 3, "e": 1}}, "risk.c"),
+]
+
+
 def test_bad_report_is_422_naming_the_field(
-    client: Any, world: dict[str, Any], body: dict[str, Any], field: str
+    client: Any, world: dict[str, Any], subtests: Any
 ) -> None:
-    if "unit_id" not in body and field != "unit_id":
-        body = {**body, "unit_id": world["unit"].id}
     reporter = as_user(client, "reporter@example.com")
-    response = reporter.post("/hazards", json=body)
-    assert response.status_code == 422, response.get_json()
-    assert field in response.get_json()["error"]["fields"]
+    for body, field in BAD_REPORTS:
+        with subtests.test(field=field, body=str(body)):
+            if "unit_id" not in body and field != "unit_id":
+                body = {**body, "unit_id": world["unit"].id}
+            response = reporter.post("/hazards", json=body)
+            assert response.status_code == 422, response.get_json()
+            assert field in response.get_json()["error"]["fields"]
+    assert reporter.get("/hazards").get_json()["items"] == []
 
 
-@pytest.mark.parametrize(
-    ("over", "field"),
-    [
-        ({"deadline": (TODAY - timedelta(days=1)).isoformat()}, "deadline"),
-        ({"deadline": "soon"}, "deadline"),
-        ({"funds": -1}, "funds"),
-        ({"funds": "a lot"}, "funds"),
-        ({"accountable_post_id": 99999}, "accountable_post_id"),
-        ({"measures": ""}, "measures"),
-        ({"contingency_plan": "  "}, "contingency_plan"),
-        ({"version": None}, "version"),
-        ({"version": "x"}, "version"),
-    ],
-)
+BAD_ASSIGNS = [
+    ({"deadline": (TODAY - timedelta(days=1)).isoformat()}, "deadline"),
+    ({"deadline": "soon"}, "deadline"),
+    ({"funds": -1}, "funds"),
+    ({"funds": "a lot"}, "funds"),
+    ({"accountable_post_id": 99999}, "accountable_post_id"),
+    ({"measures": ""}, "measures"),
+    ({"contingency_plan": "  "}, "contingency_plan"),
+    ({"version": None}, "version"),
+    ({"version": "x"}, "version"),
+]
+
+
 def test_bad_assign_is_422_and_changes_nothing(
-    client: Any, world: dict[str, Any], over: dict[str, Any], field: str
+    client: Any, world: dict[str, Any], subtests: Any
 ) -> None:
     hazard = builders.make_hazard(unit=world["unit"])
-    body = {
-        "version": 1,
-        "accountable_post_id": world["post"].id,
-        "deadline": (TODAY + timedelta(days=7)).isoformat(),
-        "measures": "m",
-        "funds": 10,
-        "contingency_plan": "c",
-        **over,
-    }
-    body = {k: v for k, v in body.items() if v is not None}
     manager = as_user(client, "manager@example.com")
-    response = manager.post(f"/hazards/{hazard.id}/assign", json=body)
-    assert response.status_code == 422, response.get_json()
-    assert field in response.get_json()["error"]["fields"]
-    again = manager.get(f"/hazards/{hazard.id}").get_json()
-    assert again["status"] == "reported" and again["version"] == 1
+    for over, field in BAD_ASSIGNS:
+        with subtests.test(field=field, over=str(over)):
+            body = {
+                "version": 1,
+                "accountable_post_id": world["post"].id,
+                "deadline": (TODAY + timedelta(days=7)).isoformat(),
+                "measures": "m",
+                "funds": 10,
+                "contingency_plan": "c",
+                **over,
+            }
+            body = {k: v for k, v in body.items() if v is not None}
+            response = manager.post(f"/hazards/{hazard.id}/assign", json=body)
+            assert response.status_code == 422, response.get_json()
+            assert field in response.get_json()["error"]["fields"]
+            again = manager.get(f"/hazards/{hazard.id}").get_json()
+            assert again["status"] == "reported" and again["version"] == 1
 
 
 def test_major_hazard_assign_needs_the_plan(client: Any, world: dict[str, Any]) -> None:

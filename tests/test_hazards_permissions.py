@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from safety.extensions import db
 from safety.models import HazardStatus
 from safety.services import hazards
 from safety.services.errors import Forbidden
@@ -109,17 +110,20 @@ def run(action: str, user: Any, hazard: Any) -> None:
         hazards.reject_hazard(user, hazard, note="no", **kw)
 
 
-@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", list(ALLOWED))
-def test_permission_table(action: str, role: str) -> None:
-    hazard, people = setup(START[action], role)
-    user = people[role]
-    if role in ALLOWED[action]:
-        run(action, user, hazard)
-        assert hazard.version >= 2
-    else:
-        with pytest.raises(Forbidden):
-            run(action, user, hazard)
+def test_permission_table(action: str, subtests: Any) -> None:
+    """Each role against each action, a fresh hazard per role (one database per action)."""
+    for role in ROLES:
+        with subtests.test(role=role):
+            hazard, people = setup(START[action], role)
+            user = people[role]
+            if role in ALLOWED[action]:
+                run(action, user, hazard)
+                assert hazard.version >= 2
+            else:
+                with pytest.raises(Forbidden):
+                    run(action, user, hazard)
+                db.session.rollback()
 
 
 @pytest.mark.parametrize("role", ["supervision", "admin"])

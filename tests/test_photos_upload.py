@@ -14,6 +14,13 @@ from safety.services import photos
 from safety.services.errors import NotFound, ValidationError
 
 
+@pytest.fixture(autouse=True)
+def _english(app: Any) -> Any:
+    """Messages are checked in English (the default language is Chinese)."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
 def jpeg_with_gps(size: tuple[int, int] = (64, 32), orientation: int | None = None) -> bytes:
     image = Image.new("RGB", size, (200, 30, 30))
     exif = Image.Exif()
