@@ -1,7 +1,8 @@
 """How the reports scale: the dashboard, the monthly and statutory reports at 1k vs 100k hazards.
 
 ``python -m bench.reports [--small N] [--large N]``. The data (111 units, a
-post per unit, hazards in every status over a year) is written with Core
+post per unit, hazards over three years: the old ones closed as in a real
+register, the recent ones in every status) is written with Core
 bulk inserts into a temporary SQLite database. Printed: the time of each
 report at both sizes, their ratio (the hazards grow x100; aggregate SQL keeps
 the ratio well below that), and the SQL statements per report, which must be
@@ -26,7 +27,6 @@ SMALL = 1_000
 LARGE = 100_000
 NOW = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 4, 5)
-STATUSES = ("reported", "rectifying", "pending_verification", "closed", "closed", "closed", "void")
 
 
 def build_app(db_path: Path) -> Any:
@@ -87,19 +87,32 @@ def build_group() -> list[int]:
     return [u["id"] for u in units if u["parent_id"] not in (None, 1)]
 
 
+def _status(found: date, rng: random.Random) -> str:
+    """A register as it looks in practice: old hazards are closed (or void), a few
+    stragglers; recent ones are spread over the loop."""
+    roll = rng.random()
+    if (TODAY - found).days > 90:
+        return "void" if roll < 0.03 else "rectifying" if roll < 0.035 else "closed"
+    for status, share in (("void", 0.03), ("reported", 0.08), ("rectifying", 0.35)):
+        if roll < share:
+            return status
+    return "pending_verification" if roll < 0.45 else "closed"
+
+
 def add_hazards(workshops: list[int], first: int, count: int, rng: random.Random) -> None:
-    """Hazards found over the year before TODAY, in every status."""
+    """Hazards found over the three years before TODAY, in every status."""
     from safety.extensions import db
     from safety.models import Hazard
 
     rows = []
     for seq in range(first, first + count):
-        status = STATUSES[seq % len(STATUSES)]
-        found = TODAY - timedelta(days=rng.randint(1, 365))
+        found = TODAY - timedelta(days=rng.randint(1, 3 * 365))
+        status = _status(found, rng)
         assigned = status not in ("reported", "void")
         deadline = found + timedelta(days=rng.randint(5, 40)) if assigned else None
         at = datetime(found.year, found.month, found.day, 2, tzinfo=UTC)
         unit = rng.choice(workshops)
+        resolved = at + timedelta(days=rng.randint(2, 50))
         rows.append(
             {
                 "number": f"B-{seq:07d}",
@@ -116,12 +129,8 @@ def add_hazards(workshops: list[int], first: int, count: int, rng: random.Random
                 "deadline": deadline,
                 "funds": rng.randint(0, 50_000) if assigned else None,
                 "assigned_at": at + timedelta(days=1) if assigned else None,
-                "submitted_at": at + timedelta(days=rng.randint(2, 50))
-                if status in ("pending_verification", "closed")
-                else None,
-                "closed_at": at + timedelta(days=rng.randint(3, 60))
-                if status == "closed"
-                else None,
+                "submitted_at": resolved if status in ("pending_verification", "closed") else None,
+                "closed_at": resolved + timedelta(days=1) if status == "closed" else None,
                 "version": 1,
                 "updated_at": NOW,
                 "created_at": NOW,

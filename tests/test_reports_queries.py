@@ -66,7 +66,7 @@ def test_query_count_is_the_same_with_ten_times_the_hazards(app: Any) -> None:
     report_data.add_filler(ds.units["B"], ds.posts["B"], 100)
     large = _measure(ds)
     assert small == large
-    assert large["dashboard"] <= 12
+    assert large["dashboard"] <= 14
 
 
 def test_filler_hazards_change_the_figures(app: Any) -> None:

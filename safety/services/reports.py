@@ -393,6 +393,8 @@ class Figures:
     overdue: int = 0
     overdue_major: int = 0
     ageing: dict[str, int] = field(default_factory=dict)
+    #: Hazards open at the as-of date: {state: {level: n}} for the open states.
+    states: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rectification_rate(self) -> float | None:
@@ -412,7 +414,7 @@ def _figure_columns(period: Period, as_of: date, tz: ZoneInfo) -> list[Any]:
     closed_by = sa.and_(Hazard.closed_at.is_not(None), Hazard.closed_at < end)
     state = _state_at(end)
     overdue = _overdue_at(as_of, tz)
-    columns = [
+    columns: list[Any] = [
         _count(sa.and_(in_period, not_void)),
         _count(sa.and_(in_period, Hazard.status == _VOID)),
         _count(sa.and_(in_period, not_void, closed_by)),
@@ -440,8 +442,6 @@ def _figure_columns(period: Period, as_of: date, tz: ZoneInfo) -> list[Any]:
             ),
             0,
         ),
-        _count(sa.and_(known, state.in_(OPEN_STATES))),
-        _count(sa.and_(known, state.in_(OPEN_STATES), Hazard.level == HazardLevel.MAJOR)),
         _count(overdue),
         _count(sa.and_(overdue, Hazard.level == HazardLevel.MAJOR)),
     ]
@@ -450,7 +450,25 @@ def _figure_columns(period: Period, as_of: date, tz: ZoneInfo) -> list[Any]:
         if last is not None:
             bucket = sa.and_(bucket, Hazard.deadline >= as_of - timedelta(days=last))
         columns.append(_count(sa.and_(overdue, bucket)))
+    for state_name in OPEN_STATES:
+        for level in LEVELS:
+            columns.append(
+                _count(sa.and_(known, Hazard.level == HazardLevel(level), state == state_name))
+            )
     return columns
+
+
+def _relevant(period: Period, as_of: date, tz: ZoneInfo) -> Any:
+    """SQL: the rows any figure can count; hazards found before the period and
+    closed before it started are left out, so years of closed history cost little."""
+    return sa.and_(
+        Hazard.found_on <= as_of,
+        sa.or_(
+            Hazard.found_on >= period.start,
+            Hazard.closed_at.is_(None),
+            Hazard.closed_at >= day_start(period.start, tz),
+        ),
+    )
 
 
 def _figures_from_row(row: Sequence[Any]) -> Figures:
@@ -462,12 +480,18 @@ def _figures_from_row(row: Sequence[Any]) -> Figures:
         on_time_of_found=values[3],
         closed_in_period=values[4],
         funds=Decimal(str(row[5] or 0)).quantize(Decimal("0.01")),
-        open_total=int(row[6] or 0),
-        open_major=int(row[7] or 0),
-        overdue=int(row[8] or 0),
-        overdue_major=int(row[9] or 0),
+        overdue=int(row[6] or 0),
+        overdue_major=int(row[7] or 0),
     )
-    figures.ageing = {key: int(row[10 + i] or 0) for i, (key, _f, _l) in enumerate(AGEING_BUCKETS)}
+    figures.ageing = {key: int(row[8 + i] or 0) for i, (key, _f, _l) in enumerate(AGEING_BUCKETS)}
+    i = 8 + len(AGEING_BUCKETS)
+    for state_name in OPEN_STATES:
+        figures.states[state_name] = {}
+        for level in LEVELS:
+            figures.states[state_name][level] = int(row[i] or 0)
+            i += 1
+    figures.open_total = sum(sum(by_level.values()) for by_level in figures.states.values())
+    figures.open_major = sum(by_level["major"] for by_level in figures.states.values())
     return figures
 
 
@@ -476,7 +500,9 @@ def figures(scope: Scope, period: Period, *, today: date) -> Figures:
     tz = clock.tz()
     as_of = period.as_of(today)
     row = db.session.execute(
-        sa.select(*_figure_columns(period, as_of, tz)).where(_in_scope(scope))
+        sa.select(*_figure_columns(period, as_of, tz)).where(
+            _in_scope(scope), _relevant(period, as_of, tz)
+        )
     ).one()
     return _figures_from_row(row)
 
@@ -487,7 +513,7 @@ def figures_by_unit(scope: Scope, period: Period, *, today: date) -> dict[int, F
     as_of = period.as_of(today)
     rows = db.session.execute(
         sa.select(Hazard.unit_id, *_figure_columns(period, as_of, tz))
-        .where(_in_scope(scope))
+        .where(_in_scope(scope), _relevant(period, as_of, tz))
         .group_by(Hazard.unit_id)
     ).all()
     return {row[0]: _figures_from_row(row[1:]) for row in rows}
@@ -509,6 +535,10 @@ def _add(total: Figures, part: Figures) -> None:
         setattr(total, name, getattr(total, name) + getattr(part, name))
     for key, value in part.ageing.items():
         total.ageing[key] = total.ageing.get(key, 0) + value
+    for state_name, by_level in part.states.items():
+        into = total.states.setdefault(state_name, {lv: 0 for lv in LEVELS})
+        for level, value in by_level.items():
+            into[level] = into.get(level, 0) + value
 
 
 def roll_up(
@@ -525,22 +555,6 @@ def roll_up(
     return result
 
 
-def state_counts(scope: Scope, period: Period, *, today: date) -> dict[str, dict[str, int]]:
-    """``{state: {level: n}}`` of the hazards known at the as-of date (one query)."""
-    tz = clock.tz()
-    as_of = period.as_of(today)
-    state = _state_at(day_end(as_of, tz)).label("state")
-    rows = db.session.execute(
-        sa.select(state, Hazard.level, sa.func.count())
-        .where(_in_scope(scope), Hazard.status != _VOID, Hazard.found_on <= as_of)
-        .group_by(state, Hazard.level)
-    ).all()
-    result = {s: {lv: 0 for lv in LEVELS} for s in STATES}
-    for state_value, level, count in rows:
-        result[state_value][getattr(level, "value", level)] = int(count)
-    return result
-
-
 @dataclass
 class TrendPoint:
     first: date
@@ -550,31 +564,73 @@ class TrendPoint:
     overdue: int
 
 
+def _first_true(conditions: Sequence[Any]) -> Any:
+    """SQL: the index of the first true condition, or ``len(conditions)`` when none is."""
+    return sa.case(*[(c, i) for i, c in enumerate(conditions)], else_=len(conditions))
+
+
+def _resolved_by(instant: datetime) -> Any:
+    """SQL: closed, or submitted and not sent back, before ``instant``."""
+    return sa.or_(
+        Hazard.closed_at < instant,
+        sa.and_(Hazard.submitted_at < instant, Hazard.status.in_([_PENDING, _CLOSED])),
+    )
+
+
 def trend(
     scope: Scope, period: Period, *, today: date, months: int = TREND_MONTHS
 ) -> list[TrendPoint]:
-    """Found, closed and overdue (at month end, or as of today) per month (one query)."""
+    """Found, closed and overdue (at month end, or as of today) per month (two queries).
+
+    Each hazard is put in buckets by SQL (the month it was found in, closed
+    in, became overdue in, was resolved in) and the buckets are grouped, so
+    the rows returned depend on the number of months, not of hazards; a
+    hazard is overdue at the end of every month from the one its deadline and
+    assignment lie before up to the one it was resolved in.
+    """
     tz = clock.tz()
     spans = month_ends(period.as_of(today), months)
-    columns: list[Any] = []
-    for first, last in spans:
-        as_of = min(last, today)
-        columns += [
-            _count(
-                sa.and_(Hazard.status != _VOID, Hazard.found_on >= first, Hazard.found_on <= last)
-            ),
-            _count(
-                sa.and_(
-                    Hazard.status != _VOID,
-                    Hazard.closed_at >= day_start(first, tz),
-                    Hazard.closed_at < day_end(last, tz),
-                )
-            ),
-            _count(_overdue_at(as_of, tz)),
-        ]
-    row = db.session.execute(sa.select(*columns).where(_in_scope(scope))).one()
+    n = len(spans)
+    as_ofs = [min(last, today) for _first, last in spans]
+    state_ends = [day_end(day, tz) for day in as_ofs]
+    found_b = _first_true(
+        [Hazard.found_on < spans[0][0]] + [Hazard.found_on <= last for _first, last in spans]
+    ).label("found_b")
+    closed_b = _first_true(
+        [Hazard.closed_at < day_start(spans[0][0], tz)]
+        + [Hazard.closed_at < day_end(last, tz) for _first, last in spans]
+    ).label("closed_b")
+    base = sa.and_(
+        _in_scope(scope),
+        Hazard.status != _VOID,
+        sa.or_(
+            Hazard.found_on >= spans[0][0],
+            Hazard.closed_at.is_(None),
+            Hazard.closed_at >= day_start(spans[0][0], tz),
+        ),
+    )
+    found = [0] * n
+    closed = [0] * n
+    for f_b, c_b, count in db.session.execute(
+        sa.select(found_b, closed_b, sa.func.count()).where(base).group_by(found_b, closed_b)
+    ).all():
+        if 1 <= f_b <= n:
+            found[f_b - 1] += count
+        if 1 <= c_b <= n:
+            closed[c_b - 1] += count
+    late_b = _first_true([Hazard.deadline < day for day in as_ofs]).label("late_b")
+    assigned_b = _first_true([Hazard.assigned_at < end for end in state_ends]).label("assigned_b")
+    resolved_b = _first_true([_resolved_by(end) for end in state_ends]).label("resolved_b")
+    overdue = [0] * n
+    for l_b, a_b, r_b, count in db.session.execute(
+        sa.select(late_b, assigned_b, resolved_b, sa.func.count())
+        .where(base, Hazard.deadline.is_not(None))
+        .group_by(late_b, assigned_b, resolved_b)
+    ).all():
+        for i in range(max(l_b, a_b), min(r_b, n)):
+            overdue[i] += count
     return [
-        TrendPoint(first, last, int(row[3 * i]), int(row[3 * i + 1]), int(row[3 * i + 2]))
+        TrendPoint(first, last, found[i], closed[i], overdue[i])
         for i, (first, last) in enumerate(spans)
     ]
 
@@ -909,7 +965,7 @@ def dashboard(scope: Scope, period: Period, *, today: date) -> Dashboard:
         period=period,
         as_of=as_of,
         figures=total,
-        states=state_counts(scope, period, today=today),
+        states={st: total.states.get(st, {lv: 0 for lv in LEVELS}) for st in OPEN_STATES},
         trend=trend(scope, period, today=today),
         units=units,
         categories=by_category(scope, period, today=today),
@@ -1162,8 +1218,45 @@ def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryR
         as_of=as_of,
         matrix=matrix,
         unit_ids=unit_ids,
-        figures=figures(scope, period, today=today),
+        figures=_found_figures(scope, period, as_of, tz),
         major=major,
+    )
+
+
+def _found_figures(scope: Scope, period: Period, as_of: date, tz: ZoneInfo) -> Figures:
+    """The figures about the hazards found in the period only (an index range scan):
+    found, void, closed by the as-of date, on time, funds."""
+    end = day_end(as_of, tz)
+    not_void = Hazard.status != _VOID
+    closed_by = sa.and_(Hazard.closed_at.is_not(None), Hazard.closed_at < end)
+    row = db.session.execute(
+        sa.select(
+            _count(not_void),
+            _count(Hazard.status == _VOID),
+            _count(sa.and_(not_void, closed_by)),
+            _count(
+                sa.and_(
+                    not_void, closed_by, _local_date_sql(Hazard.closed_at, tz) <= Hazard.deadline
+                )
+            ),
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case((sa.and_(not_void, Hazard.assigned_at < end), Hazard.funds), else_=0)
+                ),
+                0,
+            ),
+        ).where(
+            _in_scope(scope),
+            Hazard.found_on >= period.start,
+            Hazard.found_on <= min(period.end, as_of),
+        )
+    ).one()
+    return Figures(
+        found=int(row[0]),
+        void=int(row[1]),
+        closed_of_found=int(row[2]),
+        on_time_of_found=int(row[3]),
+        funds=Decimal(str(row[4] or 0)).quantize(Decimal("0.01")),
     )
 
 
