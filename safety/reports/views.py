@@ -57,6 +57,13 @@ def hazard_list_url(**params: Any) -> str:
     return "/hazards" + (f"?{urlencode(clean, doseq=True)}" if clean else "")
 
 
+def area_url(endpoint: str, path: str) -> str:
+    """Another area's page when its endpoint is registered, else its path."""
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    return path
+
+
 @bp.app_template_filter("report_pct")
 def report_pct(value: float | None) -> str:
     """A share as a percentage with one decimal; a dash when undefined (0/0)."""
@@ -158,6 +165,10 @@ def _links(board: reports.Dashboard) -> dict[str, Any]:
             unit_id=unit_id, status="rectifying", overdue="true", level="major"
         ),
         "closed": hazard_list_url(unit_id=unit_id, status="closed"),
+        "funds": hazard_list_url(unit_id=unit_id),
+        "inspections": area_url("inspections.history", "/inspections/history"),
+        "sign_off": area_url("matrix.gaps", "/matrix/gaps"),
+        "targets": area_url("matrix.targets", "/matrix/targets"),
         "state": {
             s: {lv: hazard_list_url(unit_id=unit_id, status=s, level=lv) for lv in reports.LEVELS}
             for s in reports.STATES

@@ -180,7 +180,8 @@ def parse_period(
     """Read ``2026-03``, ``2026-Q1``, ``2026``, ``2026-01-05..2026-02-03`` or start/end dates.
 
     :raise ValidationError: naming ``field_name`` when the text is not a period
-        this module understands, the range is reversed or unreasonably long.
+        this module understands, the range is reversed or unreasonably long, or
+        the period starts after ``today`` (it would have no as-of date).
     """
     text = (text or "").strip()
     if not text and (start or end):
@@ -219,6 +220,10 @@ def parse_period(
         raise ValidationError({field_name: _("The period ends before it starts.")})
     if period.days > MAX_PERIOD_DAYS:
         raise ValidationError({field_name: _("The period is longer than ten years.")})
+    if period.start > today:
+        raise ValidationError(
+            {field_name: _("The period %(period)s has not started yet.", period=period.key)}
+        )
     return period
 
 
@@ -1332,7 +1337,7 @@ def _overdue_window(line: HazardLine, tz: ZoneInfo, last: date) -> tuple[date, d
     """First and last overdue day: from the day after the deadline to the day the
     rectification was submitted (when it is now pending or closed), the closing
     day, or ``last``."""
-    if line.deadline is None:
+    if line.deadline is None or line.status == "void":
         return None
     start = line.deadline + timedelta(days=1)
     end = last
