@@ -188,3 +188,25 @@ def test_lists_are_paginated_and_filtered(api, admin):
     assert len(mine) == 2
     assert api.get("/responsibilities?kind=direct").get_json()["items"][0]["kind"] == "direct"
     assert api.get("/duties?cursor=garbage").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "status"),
+    [
+        ("get", "/posts/99999999999/responsibility-list", None, 404),
+        ("post", "/posts/99999999999/acknowledgements", None, 404),
+        ("get", "/duties/99999999999", None, 404),
+        ("get", "/responsibilities/99999999999", None, 404),
+        ("get", "/responsibilities?post_id=99999999999", None, 422),
+        ("get", "/matrix?unit_id=99999999999", None, 422),
+        ("post", "/responsibilities", {"post_id": 99999999999, "unit_id": 1, "kind": "main"}, 422),
+    ],
+)
+def test_huge_ids_are_answers_not_errors(admin_api, method, path, payload, status):
+    """PostgreSQL ids are 32-bit: a bigger one must name nothing, not crash."""
+    response = (
+        getattr(admin_api, method)(path, json=payload)
+        if payload
+        else getattr(admin_api, method)(path)
+    )
+    assert response.status_code == status

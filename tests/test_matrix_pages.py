@@ -264,3 +264,26 @@ def test_targets_are_broken_down_layer_by_layer(client, auth, admin, plant):
     assert "集团总部: 隐患整改率 ≥95%" in html
     [row] = matrix.targets_for_unit(unit.id, 2026)
     assert row["origin"] == [top] and row["target"].metric == "rectification_rate"
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/matrix/posts/99999999999", 404),
+        ("/matrix/posts/99999999999/print", 404),
+        ("/matrix/duties/99999999999/edit", 404),
+        ("/matrix/targets?unit_id=99999999999", 404),
+        ("/matrix/?unit_id=99999999999", 200),
+    ],
+)
+def test_huge_ids_in_urls_are_not_found(client, auth, admin, plant, path, status):
+    auth.login(admin.email)
+    assert client.get(path).status_code == status
+
+
+def test_unknown_version_in_the_url_is_a_message(client, auth, plant):
+    auth.login("sun@example.com")
+    head = plant["head"]
+    response = client.get(f"/matrix/posts/{head.id}?from=1&to=99999999999")
+    assert response.status_code == 200
+    assert "flash-error" in response.get_data(as_text=True)

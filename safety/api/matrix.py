@@ -17,8 +17,9 @@ from safety import clock
 from safety.api.common import ListArgs, api_user, list_schema, make_blueprint, paginate
 from safety.models import Duty, DutyCategory, PostLevel, Responsibility, ResponsibilityKind
 from safety.services import matrix
-from safety.services.db import get_or_404
 from safety.services.errors import NotFound
+
+ID = validate.Range(min=1, max=matrix.MAX_ID)
 
 blp = make_blueprint("matrix", "Responsibility matrix: duties, responsibilities, lists, sign-off")
 
@@ -40,8 +41,8 @@ class ResponsibilitySchema(Schema):
 
 
 class ResponsibilityListArgs(ListArgs):
-    post_id = fields.Integer(load_default=None)
-    unit_id = fields.Integer(load_default=None)
+    post_id = fields.Integer(load_default=None, validate=ID)
+    unit_id = fields.Integer(load_default=None, validate=ID)
     kind = fields.Enum(ResponsibilityKind, by_value=True, load_default=None)
 
 
@@ -51,7 +52,9 @@ class DutyListArgs(ListArgs):
 
 class MatrixArgs(Schema):
     unit_id = fields.Integer(
-        load_default=None, metadata={"description": "only this unit and the units below it"}
+        load_default=None,
+        validate=ID,
+        metadata={"description": "only this unit and the units below it"},
     )
     level = fields.Enum(PostLevel, by_value=True, load_default=None)
 
@@ -112,6 +115,7 @@ class AcknowledgementItemSchema(Schema):
 class AcknowledgeArgs(Schema):
     version = fields.Integer(
         load_default=None,
+        validate=ID,
         metadata={"description": "the version read; a stale one is 409 (default: current)"},
     )
 
@@ -139,10 +143,13 @@ class ResponsibilityListSchema(Schema):
 
 class ResponsibilityListDiffArgs(Schema):
     from_version = fields.Integer(
-        data_key="from", load_default=None, metadata={"description": "default: the one before"}
+        data_key="from",
+        load_default=None,
+        validate=ID,
+        metadata={"description": "default: the one before"},
     )
     to_version = fields.Integer(
-        data_key="to", load_default=None, metadata={"description": "default: current"}
+        data_key="to", load_default=None, validate=ID, metadata={"description": "default: current"}
     )
 
 
@@ -185,7 +192,7 @@ class Duties(MethodView):
 class DutyById(MethodView):
     @blp.response(200, DutySchema)
     def get(self, duty_id: int) -> Duty:
-        return get_or_404(Duty, duty_id)
+        return matrix.load_or_404(Duty, duty_id)
 
 
 @blp.route("/responsibilities")
@@ -209,7 +216,7 @@ class Responsibilities(MethodView):
 class ResponsibilityById(MethodView):
     @blp.response(200, ResponsibilitySchema)
     def get(self, responsibility_id: int) -> Responsibility:
-        return get_or_404(Responsibility, responsibility_id)
+        return matrix.load_or_404(Responsibility, responsibility_id)
 
 
 @blp.route("/matrix")

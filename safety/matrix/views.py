@@ -36,7 +36,6 @@ from safety.models import (
     User,
 )
 from safety.services import matrix, matrix_import
-from safety.services.db import get_or_404
 from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
 
 XLSX = matrix_import.XLSX_MIMETYPE
@@ -304,7 +303,7 @@ def duties() -> str | Response:
 @bp.route("/duties/<int:duty_id>/edit", methods=["GET", "POST"])
 @permissions.matrix_admin_required
 def duty_edit(duty_id: int) -> str | Response:
-    duty = get_or_404(Duty, duty_id)
+    duty = matrix.load_or_404(Duty, duty_id)
     form = DutyForm(obj=duty) if request.method == "GET" else DutyForm()
     if request.method == "GET":
         form.category.data = duty.category.value
@@ -329,7 +328,7 @@ def duty_edit(duty_id: int) -> str | Response:
 @bp.route("/duties/<int:duty_id>/delete", methods=["POST"])
 @permissions.matrix_admin_required
 def duty_delete(duty_id: int) -> Response:
-    duty = get_or_404(Duty, duty_id)
+    duty = matrix.load_or_404(Duty, duty_id)
     if EmptyForm().validate_on_submit():
         try:
             matrix.delete_duty(_me(), duty, now=clock.now())
@@ -407,7 +406,7 @@ def responsibilities() -> str | Response:
 @bp.route("/responsibilities/<int:responsibility_id>/edit", methods=["GET", "POST"])
 @permissions.matrix_admin_required
 def responsibility_edit(responsibility_id: int) -> str | Response:
-    resp = get_or_404(Responsibility, responsibility_id)
+    resp = matrix.load_or_404(Responsibility, responsibility_id)
     form = _responsibility_form(ResponsibilityForm())
     if request.method == "GET":
         form.post_id.data = str(resp.post_id)
@@ -433,7 +432,7 @@ def responsibility_edit(responsibility_id: int) -> str | Response:
 @bp.route("/responsibilities/<int:responsibility_id>/delete", methods=["POST"])
 @permissions.matrix_admin_required
 def responsibility_delete(responsibility_id: int) -> Response:
-    resp = get_or_404(Responsibility, responsibility_id)
+    resp = matrix.load_or_404(Responsibility, responsibility_id)
     post_id = resp.post_id
     if EmptyForm().validate_on_submit():
         matrix.delete_responsibility(_me(), resp, now=clock.now())
@@ -453,7 +452,7 @@ def targets() -> str | Response:
     units = matrix.units_in_tree_order()
     if unit_id is None and units:
         unit_id = units[0][0].id
-    unit = get_or_404(Unit, unit_id) if unit_id is not None else None
+    unit = matrix.load_or_404(Unit, unit_id) if unit_id is not None else None
     form = TargetForm()
     form.unit_id.choices = _unit_choices(_("Choose a unit"))
     parent_targets = []
@@ -504,7 +503,7 @@ def targets() -> str | Response:
 @bp.route("/targets/<int:target_id>/delete", methods=["POST"])
 @permissions.matrix_admin_required
 def target_delete(target_id: int) -> Response:
-    target = get_or_404(SafetyTarget, target_id)
+    target = matrix.load_or_404(SafetyTarget, target_id)
     unit_id, year = target.unit_id, target.year
     if EmptyForm().validate_on_submit():
         try:

@@ -52,8 +52,8 @@ from safety.models import (
     User,
 )
 from safety.services import audit
-from safety.services.db import get_or_404, insert_or_ignore
-from safety.services.errors import Conflict, Forbidden, ValidationError
+from safety.services.db import insert_or_ignore
+from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from safety.services.org import holders_on, holding_filter
 
 #: Display order of kinds, and the one-letter mark shown in cells (主/领/监/直).
@@ -127,16 +127,39 @@ def _enum(errors: dict[str, str], name: str, enum_cls: Any, value: Any) -> Any:
         return None
 
 
+#: Ids are 32-bit integers on PostgreSQL: a bigger one names nothing (and must
+#: not reach the database, which would refuse it with an error, not an answer).
+MAX_ID = 2**31 - 1
+
+
+def load(model: type, ident: Any) -> Any:
+    """The row with id ``ident``, or None for anything that cannot be an id."""
+    if isinstance(ident, bool):
+        return None
+    try:
+        number = int(ident)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not 1 <= number <= MAX_ID:
+        return None
+    return db.session.get(model, number)
+
+
+def load_or_404(model: type, ident: Any, message: str | None = None) -> Any:
+    """:raise NotFound: unless ``ident`` names a row of ``model``."""
+    obj = load(model, ident)
+    if obj is None:
+        raise NotFound(message or _("Not found."))
+    return obj
+
+
 def _ref(errors: dict[str, str], name: str, model: type, ident: Any, required: bool) -> Any:
     """An id in the input that must name an existing row, else a field error."""
     if ident is None or ident == "":
         if required:
             errors[name] = _("This field is required.")
         return None
-    try:
-        obj = db.session.get(model, int(ident))
-    except (TypeError, ValueError, OverflowError):
-        obj = None
+    obj = load(model, ident)
     if obj is None:
         errors[name] = _("No such record: %(id)s.", id=ident)
     return obj
@@ -600,6 +623,8 @@ def list_versions(post_id: int) -> list[ResponsibilityListVersion]:
 
 
 def get_version(post_id: int, version: int) -> ResponsibilityListVersion | None:
+    if not (1 <= post_id <= MAX_ID and 1 <= version <= MAX_ID):
+        return None
     return db.session.scalar(
         sa.select(ResponsibilityListVersion).where(
             ResponsibilityListVersion.post_id == post_id,
@@ -613,8 +638,6 @@ def diff_versions(post_id: int, old: int | None, new: int) -> ListDiff:
 
     :raise NotFound: when either version does not exist.
     """
-    from safety.services.errors import NotFound
-
     new_version = get_version(post_id, new)
     old_version = get_version(post_id, old) if old is not None else None
     if new_version is None or (old is not None and old_version is None):
@@ -629,7 +652,7 @@ def responsibility_list(post_id: int) -> dict[str, Any]:
 
     :raise NotFound: when the post does not exist.
     """
-    post = get_or_404(Post, post_id, _("No such post."))
+    post = load_or_404(Post, post_id, _("No such post."))
     current = _latest_versions([post.id]).get(post.id)
     items, business = split_items(current.items if current else [])
     acks = db.session.scalars(
@@ -668,7 +691,7 @@ def acknowledge_list(
     :raise Forbidden: ``user`` does not hold the post today.
     :raise Conflict: ``version`` is not the current one, or there is no list yet.
     """
-    post = get_or_404(Post, post_id, _("No such post."))
+    post = load_or_404(Post, post_id, _("No such post."))
     if not permissions.can_acknowledge(user, post.id, today):
         raise Forbidden(_("Only people holding this post today may sign its list."))
     current = _latest_versions([post.id]).get(post.id)
