@@ -226,3 +226,13 @@ def test_every_change_appends_an_audit_event(app):
     )
     assert actions == ["unit.create", "post.create", "user.create", "holder.assign"]
     assert _count(Post) == 1 and _count(User) == 2
+
+
+def test_deactivation_leaves_no_holding_ending_before_it_starts(app):
+    user = builders.make_user()
+    builders.make_holding(builders.make_post(), user, start=date(2026, 3, 12))  # starts today
+    builders.make_holding(builders.make_post(), user, start=date(2026, 6, 1))  # in the future
+    org.deactivate_user(builders.actor(), user, today=date(2026, 3, 12), now=NOW)
+    for holding in db.session.scalars(sa.select(PostHolder)):
+        assert holding.end_date is None or holding.end_date >= holding.start_date
+    assert org.posts_held_by(user, date(2026, 7, 1)) == []

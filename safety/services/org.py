@@ -359,10 +359,16 @@ def reactivate_user(actor: User | None, user: User, *, now: datetime) -> User:
 
 
 def end_open_holdings(user: User, last_day: date) -> list[int]:
-    """Close every holding of ``user`` still running after ``last_day`` (no commit)."""
+    """Close every holding of ``user`` still running after ``last_day`` (no commit).
+
+    Holdings that start after ``last_day`` are left as they are: ending them
+    would need an end before their start. They give nothing while the person
+    is deactivated (holders are always filtered on ``User.active``).
+    """
     holdings = db.session.scalars(
         sa.select(PostHolder).where(
             PostHolder.user_id == user.id,
+            PostHolder.start_date <= last_day,
             sa.or_(PostHolder.end_date.is_(None), PostHolder.end_date > last_day),
         )
     ).all()
