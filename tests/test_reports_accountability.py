@@ -71,7 +71,7 @@ def test_reminders_are_folded_into_date_ranges_per_person(ds: report_data.DataSe
     ]
     assert second.reminder_count == 7
     assert [(name, reasons, r.count) for name, reasons, r in case.others] == [
-        ("钱五", "superior", 2)
+        ("钱五", ["superior"], 2)
     ]
 
 

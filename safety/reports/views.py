@@ -42,6 +42,17 @@ def category_labels() -> dict[str, str]:
     return {"": _("Uncategorised"), **{k: str(v) for k, v in CATEGORY_LABELS.items()}}
 
 
+def reason_labels() -> dict[str, str]:
+    """Why a reminder went to someone (the reminder log's ``reason``)."""
+    return {
+        "accountable": _("accountable post"),
+        "superior": _("superior post"),
+        "supervision": _("supervision"),
+        "admin": _("administrator"),
+        "holder": _("post holder"),
+    }
+
+
 def level_labels() -> dict[str, str]:
     return {"general": _("General"), "major": _("Major")}
 
@@ -332,6 +343,7 @@ def accountability():  # noqa: ANN201
         period=period,
         errors=[],
         hazard_links={c.hazard.id: _hazard_url(c.hazard.id) for c in cases},
+        reason_labels=reason_labels(),
         **context,
     )
 

@@ -1315,7 +1315,7 @@ class AccountabilityCase:
     spans: list[AccountableSpan]
     vacant: list[tuple[date, date]]
     #: Reminders about the hazard to people other than the post's holders.
-    others: list[tuple[str, str, ReminderSpan]]
+    others: list[tuple[str, list[str], ReminderSpan]]
 
     @property
     def days(self) -> int:
@@ -1500,7 +1500,7 @@ def accountability(
             if hid != line.id or user_id in holder_ids:
                 continue
             for span in _reminder_spans(items, start, end):
-                others.append((names[user_id], ", ".join(span.reasons), span))
+                others.append((names[user_id], span.reasons, span))
         others.sort(key=lambda item: (item[2].start, item[0]))
         cases.append(AccountabilityCase(line, start, end, spans, vacant, others))
     return cases
