@@ -246,3 +246,62 @@ def test_pages_render(setup, client):
 
 def test_pages_need_sign_in(client, app):
     assert client.get("/inspections/").status_code == 302
+
+
+def test_plan_form_creates_a_plan_for_a_manager(app, client, auth, admin):
+    unit = builders.make_unit(code="CALC")
+    post = builders.make_post(unit=unit)
+    checklist = builders.make_checklist()
+    auth.login(admin.email)
+    token = auth.csrf("/inspections/plans/new")
+    bad = client.post(
+        "/inspections/plans/new",
+        data={"csrf_token": token, "unit_id": str(unit.id), "kind": "monthly"},
+    )
+    assert bad.status_code == 200 and "has-error" in bad.text
+    assert db.session.query(InspectionPlan).count() == 0
+    response = client.post(
+        "/inspections/plans/new",
+        data={
+            "csrf_token": token,
+            "unit_id": str(unit.id),
+            "checklist_id": str(checklist.id),
+            "kind": "quarterly",
+            "responsible_post_id": str(post.id),
+            "start_date": "2025-11-30",
+        },
+    )
+    assert response.status_code == 302
+    plan = db.session.scalar(sa.select(InspectionPlan))
+    assert (plan.kind.value, plan.next_due) == ("quarterly", date(2025, 11, 30))
+    page = client.get(f"/inspections/units/{unit.code}")
+    assert "badge-overdue" in page.text
+
+
+def test_checklist_form_names_the_bad_row(app, client, auth, admin):
+    auth.login(admin.email)
+    token = auth.csrf("/inspections/checklists/new")
+    response = client.post(
+        "/inspections/checklists/new",
+        data={
+            "csrf_token": token,
+            "name": "",
+            "text-0": "有内容",
+            "text-1": "",
+            "guidance-1": "只有要点没有内容",
+        },
+    )
+    assert response.status_code == 422
+    assert response.text.count('class="error"') >= 2  # the name and row 2
+    assert "只有要点没有内容" in response.text
+
+
+def test_hazard_links_back_to_its_inspection(setup):
+    unit, officer, _checklist = setup
+    inspection = builders.make_inspection(
+        unit=unit,
+        inspector=officer,
+        items=[{"text": "a", "result": "fail", "hazard": {"title": "t", "level": "general"}}],
+    )
+    (hazard_id,) = inspections.hazard_ids_of(inspection)
+    assert inspections.inspection_of_hazard(hazard_id).id == inspection.id

@@ -915,6 +915,15 @@ def findings(inspection: Inspection) -> list[tuple[InspectionItem, Hazard | None
     return [(item, hazards.get(item.hazard_id)) for item in failed]
 
 
+def inspection_of_hazard(hazard_id: int) -> Inspection | None:
+    """The inspection whose failed item raised this hazard (for a link back)."""
+    return db.session.scalar(
+        sa.select(Inspection)
+        .join(InspectionItem, InspectionItem.inspection_id == Inspection.id)
+        .where(InspectionItem.hazard_id == hazard_id)
+    )
+
+
 def item_photos(inspection: Inspection) -> dict[int, list[InspectionPhoto]]:
     """Photos per item id (one query)."""
     ids = [item.id for item in inspection.items]
@@ -1040,6 +1049,7 @@ __all__ = [
     "due_plans",
     "findings",
     "history",
+    "inspection_of_hazard",
     "is_overdue",
     "item_photos",
     "next_occurrence",
