@@ -215,13 +215,16 @@ def _charts(board: reports.Dashboard) -> dict[str, Any]:
         for key, _f, _l in reports.AGEING_BUCKETS
     ]
     months = [p.first.strftime("%Y-%m") for p in board.trend]
-    month_links = [hazard_list_url(unit_id=board.scope.unit_id) for _p in board.trend]
+    # Each month's points open that month's dashboard, whose figures link to the lists.
+    month_links = [
+        url_for("reports.index", unit_id=board.scope.unit_id, period=month) for month in months
+    ]
     trend = line_chart(
         [m[2:] for m in months],
         [
             (_("Found"), [p.found for p in board.trend], month_links),
             (_("Closed"), [p.closed for p in board.trend], month_links),
-            (_("Overdue at month end"), [p.overdue for p in board.trend], [overdue] * len(months)),
+            (_("Overdue at month end"), [p.overdue for p in board.trend], month_links),
         ],
         title=_("Hazards per month"),
         chart_id="chart-trend",
