@@ -17,7 +17,8 @@ The story, deterministic (a fixed random seed):
   accountability report names both, each for their own days, with the
   reminders each received;
 - each production unit has a monthly inspection plan done about nine times
-  in ten; people sign their responsibility lists, a few have not;
+  in ten; when the matrix part has left every list unsigned, most holders
+  sign and a few do not (the matrix part normally leaves its own gaps);
 - yearly targets: a 95% rectification rate and no overdue hazards.
 
 Idempotent: the part records an audit event ``demo.history`` when it is done
