@@ -29,9 +29,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from safety.models import Locale, PostLevel
 
 LEVEL_LABELS = {
-    PostLevel.DECISION: _l("Decision"),
-    PostLevel.MANAGEMENT: _l("Management"),
-    PostLevel.OPERATION: _l("Operation"),
+    PostLevel.DECISION: _l("Decision level"),
+    PostLevel.MANAGEMENT: _l("Management level"),
+    PostLevel.OPERATION: _l("Operation level"),
 }
 LOCALE_LABELS = {Locale.ZH_CN: "中文", Locale.EN: "English"}
 
@@ -99,7 +99,7 @@ class HoldingForm(FlaskForm):
     end_date = DateField(
         _l("End date"), validators=[Optional()], description=_l("Empty: open-ended.")
     )
-    submit = SubmitField(_l("Assign"))
+    submit = SubmitField(_l("Assign holder"))
 
 
 class EndHoldingForm(FlaskForm):
