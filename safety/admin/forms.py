@@ -17,6 +17,8 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Who"), validators=[Optional()], description=_l("Name or email"))
     action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     object_type = SelectField(_l("Object type"), choices=[], validators=[Optional()])
-    object_id = IntegerField(_l("Object id"), validators=[Optional(), NumberRange(min=1)])
+    object_id = IntegerField(
+        _l("Object id"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+    )
     since = DateField(_l("From date"), validators=[Optional()])
     until = DateField(_l("To date"), validators=[Optional()])

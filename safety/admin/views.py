@@ -100,7 +100,7 @@ def _before_id(cursor: str | None) -> int | None:
         (value,) = decode_cursor(cursor, 1)
     except ValidationError:
         return None
-    return value if isinstance(value, int) else None
+    return value if isinstance(value, int) and 0 < value < 2**31 else None
 
 
 def _object_url(event: AuditEvent) -> str | None:

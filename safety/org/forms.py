@@ -40,9 +40,10 @@ def optional_id(value: Any) -> int | None:
     """Coerce a select's value: "" means none; anything else must be a number."""
     if value is None or value == "":
         return None
-    if isinstance(value, int):
-        return value
-    return int(value)
+    number = int(value)
+    if not 0 < number < 2**31:
+        raise ValueError("out of range")
+    return number
 
 
 class UnitForm(FlaskForm):

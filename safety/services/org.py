@@ -56,9 +56,11 @@ def _ref(errors: dict[str, str], field: str, model: type, ident: Any) -> Any:
     if ident is None or ident == "":
         return None
     try:
-        obj = db.session.get(model, int(ident))
+        number = int(ident)
     except (TypeError, ValueError):
-        obj = None
+        number = None
+    # Ids outside PostgreSQL's integer range name nothing (and must not reach the driver).
+    obj = db.session.get(model, number) if number is not None and 0 < number < 2**31 else None
     if obj is None:
         errors[field] = _("No such record: %(id)s.", id=ident)
     return obj
