@@ -317,3 +317,19 @@ def test_dates_may_be_excel_datetimes(app):
     )
     org_import.import_workbook(builders.actor(), book, now=NOW)
     assert db.session.scalar(sa.select(PostHolder.start_date)) == date(2025, 3, 1)
+
+
+def test_a_clash_at_write_time_rejects_the_workbook_and_writes_nothing(app, monkeypatch):
+    admin = builders.actor()
+    before = _counts()
+    real_write = org_import._write
+
+    def racing_write(actor, plan, now):  # noqa: ANN001, ANN202
+        result = real_write(actor, plan, now)
+        db.session.add(Unit(name="抢先", code="GRP"))  # another request won the race
+        return result
+
+    monkeypatch.setattr(org_import, "_write", racing_write)
+    with pytest.raises(ImportRejected):
+        org_import.import_workbook(admin, workbook(GOOD), now=NOW)
+    assert _counts() == before

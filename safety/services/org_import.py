@@ -36,6 +36,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy.exc import IntegrityError
 
 from safety.extensions import db
 from safety.models import Locale, Post, PostHolder, PostLevel, Unit, User
@@ -825,6 +826,12 @@ def import_workbook(actor: User | None, stream: IO[bytes], *, now: datetime) -> 
     try:
         result = _write(actor, plan, now)
         db.session.commit()
+    except IntegrityError:
+        # Someone created one of these codes or emails between check and write.
+        db.session.rollback()
+        raise ImportRejected(
+            [Problem("", None, None, _("The organisation changed meanwhile; upload again."))]
+        ) from None
     except Exception:
         db.session.rollback()
         raise
