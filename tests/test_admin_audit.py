@@ -84,3 +84,10 @@ def test_tampering_shows_a_broken_chain_naming_the_entry(client, signed_in_admin
     db.session.commit()
     page = client.get("/admin/").get_data(as_text=True)
     assert "已被篡改" in page and f"第 {victim} 条" in page
+
+
+def test_holding_events_link_to_their_post(client, signed_in_admin):
+    post = builders.make_post()
+    builders.make_holding(post)
+    page = client.get("/admin/audit?action=holder.assign").get_data(as_text=True)
+    assert f'href="/org/posts/{post.id}"' in page

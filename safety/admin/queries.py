@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from safety.extensions import db
-from safety.models import AuditEvent, User
+from safety.models import AuditEvent, PostHolder, User
 
 PAGE = 50
 
@@ -84,3 +84,13 @@ def describe_changes(changes: dict[str, Any] | None) -> list[tuple[str, str, str
         else:
             result.append((key, _show(value), None))
     return result
+
+
+def holding_posts(holding_ids: list[int]) -> dict[int, int]:
+    """``{holding id: post id}`` so that holding events can link to their post."""
+    if not holding_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(PostHolder.id, PostHolder.post_id).where(PostHolder.id.in_(holding_ids))
+    )
+    return dict(rows.all())

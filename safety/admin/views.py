@@ -71,12 +71,15 @@ def audit() -> str:
     cursor = request.args.get("cursor")
     before_id = _before_id(cursor)
     rows, next_id = queries.audit_page(filters, before_id=before_id, zone=clock.tz())
+    holdings = queries.holding_posts(
+        [e.object_id for e, _a in rows if e.object_type == "PostHolder" and e.object_id]
+    )
     events = [
         {
             "event": event,
             "actor": actor,
             "changes": queries.describe_changes(event.changes),
-            "url": _object_url(event),
+            "url": _object_url(event, holdings),
         }
         for event, actor in rows
     ]
@@ -103,7 +106,10 @@ def _before_id(cursor: str | None) -> int | None:
     return value if isinstance(value, int) and 0 < value < 2**31 else None
 
 
-def _object_url(event: AuditEvent) -> str | None:
+def _object_url(event: AuditEvent, holdings: dict[int, int]) -> str | None:
+    """The page of the audited object, when this area has one (a holding: its post)."""
+    if event.object_type == "PostHolder" and event.object_id in holdings:
+        return url_for("org.post_detail", post_id=holdings[event.object_id])
     target = OBJECT_ENDPOINTS.get(event.object_type)
     if target is None or event.object_id is None:
         return None
