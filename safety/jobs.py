@@ -12,8 +12,8 @@ and the outbox leases each email, so even a run that slips past a claim
 cannot send anything twice.
 
 APScheduler forgets missed runs across restarts (its next fire time is
-computed from "now"), so at start the reminder job is also run once at
-once when today's slot time has already passed: today's claim makes that
+computed from "now"), so at start the reminder job's first run is "now"
+when today's slot time has already passed: today's claim makes that
 harmless when the slot did run.
 """
 
@@ -24,6 +24,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -156,9 +157,18 @@ def run_job(app: Flask, job_id: str, *, now: datetime | None = None) -> str | No
 
 
 def schedule_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """Add every job of ``JOBS`` (idempotent: stable ids, replace_existing)."""
+    """Add every job of ``JOBS`` (idempotent: stable ids, replace_existing).
+
+    A job with ``catch_up`` whose slot time has passed today (missed while
+    the scheduler was down?) gets its first run now instead of tomorrow;
+    the slot claim makes that a no-op when the slot did run.
+    """
     with app.app_context():
+        now = clock.now()
         for spec in JOBS:
+            first_run: dict[str, Any] = {}
+            if spec.catch_up and spec.slot(app, now) is not None:
+                first_run["next_run_time"] = now
             scheduler.add_job(
                 run_job,
                 trigger=spec.trigger(app),
@@ -169,21 +179,12 @@ def schedule_jobs(scheduler: BaseScheduler, app: Flask) -> None:
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=spec.misfire_grace_time,
+                **first_run,
             )
-            if spec.catch_up and spec.slot(app, clock.now()) is not None:
-                # Today's slot time has passed (missed while down?): run it now.
-                scheduler.add_job(
-                    run_job,
-                    trigger="date",
-                    run_date=clock.now(),
-                    args=(app, spec.id),
-                    id=f"{spec.id}.catch-up",
-                    replace_existing=True,
-                    misfire_grace_time=spec.misfire_grace_time,
-                )
 
 
-def _make(cls: type[BaseScheduler], app: Flask) -> Any:
+def build_scheduler(app: Flask, cls: type[BaseScheduler] = BackgroundScheduler) -> Any:
+    """A scheduler of ``cls`` in TIMEZONE with ``JOBS`` added (not started)."""
     with app.app_context():
         scheduler = cls(timezone=clock.tz(), job_defaults={"coalesce": True, "max_instances": 1})
     schedule_jobs(scheduler, app)
@@ -192,27 +193,45 @@ def _make(cls: type[BaseScheduler], app: Flask) -> Any:
 
 def start_background_scheduler(app: Flask) -> BackgroundScheduler:
     """For the serving process only (``flask serve``); call once per process."""
-    scheduler = _make(BackgroundScheduler, app)
+    scheduler = build_scheduler(app)
     scheduler.start()
     return scheduler
 
 
 def run_scheduler_forever(app: Flask) -> None:
-    """Run in the foreground until SIGTERM or SIGINT; a running job is let finish."""
-    scheduler: BlockingScheduler = _make(BlockingScheduler, app)
+    """Run in the foreground until SIGTERM or SIGINT; a running job is let finish.
 
-    def stop(signum: int, _frame: Any) -> None:
-        log.info("scheduler stopping (signal %s)", signum)
-        if not scheduler.running:
-            raise SystemExit(0)
-        scheduler.shutdown(wait=True)
+    Why no signal handler: one runs in the main thread between any two
+    bytecodes, possibly while the scheduler holds its executor's lock, and
+    ``shutdown()`` from there deadlocks. Instead the signals are blocked in
+    every thread and a watcher thread takes them with ``sigwait`` and shuts
+    the scheduler down from ordinary code.
+    """
+    scheduler: BlockingScheduler = build_scheduler(app, BlockingScheduler)
+    signals = {signal.SIGTERM, signal.SIGINT}
+    use_sigwait = hasattr(signal, "pthread_sigmask") and hasattr(signal, "sigwait")
+    if use_sigwait:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)  # inherited by every thread
+
+        def watch() -> None:
+            signum = signal.sigwait(signals)
+            log.info("scheduler stopping (signal %s)", signum)
+            scheduler.shutdown(wait=True)
+
+    else:  # pragma: no cover - platforms without sigwait (Windows)
+        for signum in signals:
+            signal.signal(signum, lambda *_args: scheduler.shutdown(wait=False))
 
     def started(_event: Any) -> None:
-        # Printed once running, so whoever started us knows a signal is handled.
+        # Running now: a signal (pending since, if it came early) can stop it.
+        if use_sigwait:
+            threading.Thread(target=watch, name="scheduler-signals", daemon=True).start()
         names = ", ".join(spec.id for spec in JOBS)
         print(f"scheduler running: {names}; stop with Ctrl+C", file=sys.stderr, flush=True)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     scheduler.add_listener(started, EVENT_SCHEDULER_START)
-    scheduler.start()
+    try:
+        scheduler.start()
+    finally:
+        if use_sigwait:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)

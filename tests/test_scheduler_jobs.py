@@ -104,7 +104,8 @@ def test_a_failed_run_gives_its_slot_back(app: Any, monkeypatch: pytest.MonkeyPa
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
 
 
-def _run_scheduler_until(app: Any, job_id: str) -> Any:
+def _run_scheduler_until(app: Any, job_id: str) -> list[Any]:
+    """Start a background scheduler and stop it once ``job_id`` has run once."""
     done = threading.Event()
     seen: list[Any] = []
 
@@ -113,14 +114,14 @@ def _run_scheduler_until(app: Any, job_id: str) -> Any:
             seen.append(event)
             done.set()
 
-    scheduler = jobs.start_background_scheduler(app)
+    scheduler = jobs.build_scheduler(app)
     scheduler.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.start()
     try:
-        # The catch-up job may already have run before the listener was added.
-        if not done.wait(timeout=0.5) and scheduler.get_job(job_id) is not None:
-            assert done.wait(timeout=30)
+        assert done.wait(timeout=30)
     finally:
         scheduler.shutdown(wait=True)
+    assert [e.exception for e in seen] == [None]
     return seen
 
 
@@ -131,7 +132,7 @@ def test_scheduler_catches_up_a_missed_slot_at_start(
     db.session.remove()
     # Started at 10:00, two hours after today's 08:00 slot.
     with time_machine.travel(NOW, tick=True):
-        _run_scheduler_until(app, "reminders.daily.catch-up")
+        _run_scheduler_until(app, "reminders.daily")
     assert db.session.scalar(sa.select(JobRun.slot).where(JobRun.job_id == "reminders.daily")) == (
         "2026-03-12"
     )
@@ -146,13 +147,17 @@ def test_a_second_start_the_same_day_sends_nothing_more(
     db.session.remove()
     assert jobs.run_job(app, "reminders.daily", now=NOW) is not None
     with time_machine.travel(NOW + timedelta(hours=1), tick=True):
-        _run_scheduler_until(app, "reminders.daily.catch-up")
+        _run_scheduler_until(app, "reminders.daily")
     assert len(smtp.to("holder@example.com")) == 1
 
 
-def test_no_catch_up_before_the_reminder_time(app: Any) -> None:
-    early = datetime(2026, 3, 12, 7, 0, tzinfo=jobs_tz(app))
+@pytest.mark.parametrize(("hour", "catch_up"), [(7, False), (9, True)])
+def test_catch_up_only_once_today_s_slot_time_has_passed(
+    app: Any, hour: int, catch_up: bool
+) -> None:
+    start = datetime(2026, 3, 12, hour, 0, tzinfo=jobs_tz(app))
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
-    with time_machine.travel(early, tick=False):
+    with time_machine.travel(start, tick=False):
         jobs.schedule_jobs(scheduler, app)
-    assert {job.id for job in scheduler.get_jobs()} == {"reminders.daily", "outbox.flush"}
+    [daily] = [job for job in scheduler.get_jobs() if job.id == "reminders.daily"]
+    assert (getattr(daily, "next_run_time", None) == start) is catch_up
