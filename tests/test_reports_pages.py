@@ -71,6 +71,8 @@ def test_dashboard_defaults_to_this_month_for_the_whole_group(signed_in: Any) ->
         "/reports/statutory.xlsx?unit_id=99999&period=2026",
         "/reports/accountability?hazard_id=99999",
         "/reports/accountability?hazard_id=x1",
+        "/reports/accountability.xlsx?hazard_id=424242",
+        "/reports/accountability.xlsx?unit_id=nope",
         "/reports/accountability?period=2027-02-30..2027-03-01",
     ],
 )
@@ -155,3 +157,16 @@ def test_accountability_page_for_a_unit_and_period(signed_in: Any, ds: report_da
     assert response.status_code == 200
     assert ds.hazards["H7"].number in html and ds.hazards["H2"].number in html
     assert "report-vacant" in html
+
+
+def test_accountability_workbook_reads_back(signed_in: Any, ds: report_data.DataSet) -> None:
+    response = signed_in.get(f"/reports/accountability.xlsx?hazard_id={ds.hazards['H5'].id}")
+    assert response.status_code == 200
+    ws = load_workbook(BytesIO(response.data)).worksheets[0]
+    rows = [row for row in ws.iter_rows(min_row=5, values_only=True) if row[0]]
+    assert [(row[6], row[7], row[8]) for row in rows] == [
+        ("张一", "2026-02-02 – 2026-02-10", 9),
+        ("李二", "2026-02-11 – 2026-04-05", 54),
+    ]
+    assert "未签认第 1 版" in rows[1][9]
+    assert rows[0][10] == "2026-02-02 – 2026-02-10: 9"

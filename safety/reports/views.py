@@ -339,9 +339,15 @@ def accountability():  # noqa: ANN201
             cases = reports.accountability(scope, period, today=today)
     except ValidationError as error:
         return _render_error("reports/accountability.html", error, **context)
+    query = urlencode(
+        {"hazard_id": hazard_text}
+        if hazard_text
+        else {"unit_id": scope.unit_id or "", "period": period.key}
+    )
     return render_template(
         "reports/accountability.html",
         cases=cases,
+        xlsx_url=url_for("reports.accountability_xlsx") + "?" + query,
         scope=scope,
         period=period,
         errors=[],
@@ -349,6 +355,33 @@ def accountability():  # noqa: ANN201
         reason_labels=reason_labels(),
         **context,
     )
+
+
+@bp.route("/accountability.xlsx")
+@login_required
+def accountability_xlsx():  # noqa: ANN201
+    """The same evidence as a workbook, to attach to an investigation file."""
+    hazard_text = request.args.get("hazard_id", "").strip()
+    today = clock.today()
+    try:
+        if hazard_text:
+            if not hazard_text.isdigit():
+                raise ValidationError(
+                    {"hazard_id": _("No such hazard: %(id)s.", id=hazard_text[:20])}
+                )
+            cases = reports.accountability(None, None, hazard_id=int(hazard_text), today=today)
+            subtitle = _("as of %(day)s", day=today.isoformat())
+            name = f"accountability-hazard-{hazard_text}.xlsx"
+        else:
+            scope, period = _inputs(_current_month)
+            cases = reports.accountability(scope, period, today=today)
+            subtitle = f"{scope.name()} · {period.label()}"
+            name = f"accountability-{period.key}.xlsx"
+    except ValidationError as error:
+        context = _form_context()
+        context["hazard_id"] = hazard_text
+        return _render_error("reports/accountability.html", error, **context)
+    return _download(report_exports.accountability_workbook(cases, subtitle), name)
 
 
 def _hazard_url(hazard_id: int) -> str:

@@ -316,3 +316,86 @@ def statutory_workbook(report: reports.StatutoryReport) -> bytes:
     ws.append([_("Prepared by:"), "", "", _("Date:")])
     _widths(ws, [28] + [12] * (len(header) - 1))
     return _save(wb)
+
+
+def _signature_text(span: reports.AccountableSpan) -> str:
+    parts = []
+    for sig in span.signatures:
+        days = f"{sig.start.isoformat()} – {sig.end.isoformat()}"
+        if sig.version is None:
+            parts.append(f"{days}: {_('no list yet')}")
+        elif sig.signed_on is not None:
+            parts.append(
+                f"{days}: "
+                + _("signed version %(v)d on %(day)s", v=sig.version, day=sig.signed_on.isoformat())
+            )
+        else:
+            parts.append(f"{days}: " + _("version %(v)d not signed", v=sig.version))
+    return "\n".join(parts)
+
+
+def _reminder_text(spans: list[reports.ReminderSpan]) -> str:
+    return "\n".join(f"{r.start.isoformat()} – {r.end.isoformat()}: {r.count}" for r in spans)
+
+
+def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: str) -> bytes:
+    """The accountability evidence: one row per person (or vacancy) per overdue hazard."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Accountability")[:31]
+    _title(ws, _("Accountability report"), subtitle)
+    rows: list[list[Any]] = []
+    for case in cases:
+        h = case.hazard
+        head = [
+            h.number,
+            h.title,
+            h.unit_name,
+            h.deadline.isoformat() if h.deadline else "",
+            f"{case.overdue_from.isoformat()} – {case.overdue_to.isoformat()}",
+            h.post_title or "",
+        ]
+        for span in case.spans:
+            rows.append(
+                head
+                + [
+                    span.name,
+                    f"{span.start.isoformat()} – {span.end.isoformat()}",
+                    span.days,
+                    _signature_text(span),
+                    _reminder_text(span.reminders) or _("none"),
+                ]
+            )
+        for lo, hi in case.vacant:
+            rows.append(
+                head
+                + [
+                    _("Vacant"),
+                    f"{lo.isoformat()} – {hi.isoformat()}",
+                    (hi - lo).days + 1,
+                    "",
+                    "",
+                ]
+            )
+    _table(
+        ws,
+        [
+            _("Number"),
+            _("Title"),
+            _("Unit"),
+            _("Deadline"),
+            _("Overdue"),
+            _("Accountable post"),
+            _("Person"),
+            _("Held the post while overdue"),
+            _("Days"),
+            _("Responsibility list"),
+            _("Reminders received"),
+        ],
+        rows,
+    )
+    for row in ws.iter_rows(min_row=5):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _widths(ws, [16, 30, 16, 12, 24, 16, 12, 24, 8, 40, 28])
+    return _save(wb)
