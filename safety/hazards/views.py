@@ -144,6 +144,7 @@ def index() -> str:
         rows=rows,
         filters=filters,
         args=request.args,
+        filtered=any(v for k, v in request.args.items() if k not in ("cursor", "limit")),
         counts=counts,
         limit=limit,
         page_sizes=PAGE_SIZES,

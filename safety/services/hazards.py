@@ -1185,6 +1185,9 @@ def hazard_detail(hazard: Hazard, *, today: date) -> HazardDetail:
         sa.select(HazardPhoto).where(HazardPhoto.hazard_id == hazard.id).order_by(HazardPhoto.id)
     ):
         by_event.setdefault(photo.event_id, []).append(photo)
+    if None in by_event and events:
+        # Photos copied from an inspection belong to no event: show them with the report.
+        by_event[events[0].id] = by_event.pop(None) + by_event.get(events[0].id, [])
     holders = (
         holders_on([hazard.accountable_post_id], today)[hazard.accountable_post_id]
         if hazard.accountable_post_id is not None
