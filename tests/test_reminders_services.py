@@ -76,4 +76,4 @@ def test_digest_also_lists_unsigned_responsibility_lists_and_due_inspections(
     assert "Inspection due:" in text
     kinds = set(db.session.scalars(sa.select(ReminderItem.kind)))
     assert kinds == {"unsigned", "inspection_due"}
-    assert mail.subject.startswith("Safety reminder: 2 items to do")
+    assert mail.subject == "Safety reminder: 2 items to do"

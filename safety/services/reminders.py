@@ -429,14 +429,16 @@ def digest_subject(items: list[Item]) -> str:
     soon = len(hazards) - overdue
     others = len(items) - len(hazards)
     if not hazards:
-        return _("Safety reminder: %(n)d items to do", n=others)
+        return ngettext(
+            "Safety reminder: %(num)d item to do", "Safety reminder: %(num)d items to do", others
+        )
     subject = _(
         "Safety reminder: %(overdue)d overdue, %(soon)d due soon", overdue=overdue, soon=soon
     )
     if len(hazards) == 1:
         subject += " — " + hazards[0].number
     if others:
-        subject += _(", %(n)d other items", n=others)
+        subject += ngettext(", %(num)d other item", ", %(num)d other items", others)
     return subject
 
 
