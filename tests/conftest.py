@@ -69,6 +69,12 @@ def base_config(database_uri: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "MAIL_TIMEOUT": 2,
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         "BASE_URL": "http://safety.test",
+        # Tests need no durability: skip the fsync per commit on PostgreSQL.
+        "SQLALCHEMY_ENGINE_OPTIONS": (
+            {"connect_args": {"options": "-c synchronous_commit=off"}}
+            if database_uri.startswith("postgresql")
+            else {}
+        ),
     }
 
 
