@@ -337,3 +337,75 @@ def test_my_work_lists_what_i_must_do(app: Any, client: Any, auth: Any) -> None:
     verify = html[html.index('id="to-verify"') : html.index('id="to-assign"')]
     assert to_verify.number in verify
     assert "别人的" not in html
+
+
+def test_major_hazard_authority_and_write_off_forms(app: Any, client: Any, auth: Any) -> None:
+    hazard = builders.make_hazard("closed", level="major")
+    builders.make_user(email="boss@example.com", is_admin=True)
+    auth.login("boss@example.com")
+    html = client.get(f"/hazards/{hazard.id}").get_data(as_text=True)
+    url = f"/hazards/{hazard.id}/authority"
+    token = hidden(form_of(html, url), "authority-csrf_token")
+    response = client.post(
+        url,
+        data={
+            "authority-csrf_token": token,
+            "authority-version": str(hazard.version),
+            "authority-reported_to_authority_on": TODAY.isoformat(),
+            "authority-listed_for_supervision": "y",
+            "authority-supervising_authority": "",
+        },
+    )
+    assert response.status_code == 422  # listed, but by whom?
+    response = client.post(
+        url,
+        data={
+            "authority-csrf_token": token,
+            "authority-version": str(hazard.version),
+            "authority-reported_to_authority_on": TODAY.isoformat(),
+            "authority-listed_for_supervision": "y",
+            "authority-supervising_authority": "市应急管理局",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(hazard)
+    response = client.post(
+        f"/hazards/{hazard.id}/write_off",
+        data={
+            "write_off-csrf_token": token,
+            "write_off-version": str(hazard.version),
+            "write_off-written_off_on": TODAY.isoformat(),
+            "write_off-note": "核销",
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(hazard)
+    assert hazard.listed_for_supervision and hazard.supervising_authority == "市应急管理局"
+    assert hazard.written_off_on == TODAY
+    html = client.get(f"/hazards/{hazard.id}").get_data(as_text=True)
+    assert "市应急管理局" in html
+
+
+def test_photos_without_an_event_show_with_the_report(app: Any, client: Any, auth: Any) -> None:
+    """Photos an inspection copies onto the hazard belong to no event."""
+    from safety.services import photos
+
+    hazard = builders.make_hazard()
+    stored = photos.store_image(jpeg())
+    db.session.add(
+        HazardPhoto(
+            hazard_id=hazard.id,
+            stored_name=stored.stored_name,
+            thumb_name=stored.thumb_name,
+            content_type=stored.content_type,
+            width=stored.width,
+            height=stored.height,
+        )
+    )
+    db.session.commit()
+    builders.make_user(email="u@example.com")
+    auth.login("u@example.com")
+    html = client.get(f"/hazards/{hazard.id}").get_data(as_text=True)
+    report = html[html.index('class="hz-event hz-event-report"') :]
+    assert stored.thumb_name in report
+    assert client.get(f"/hazards/photos/{stored.thumb_name}").status_code == 200
