@@ -55,7 +55,7 @@ TRANSITIONS: dict[str, tuple[frozenset[HazardStatus], HazardStatus | None]] = {
     "reject": (frozenset({S.PENDING_VERIFICATION}), S.RECTIFYING),
     "extend": (frozenset({S.RECTIFYING, S.PENDING_VERIFICATION}), None),
     "void": (frozenset({S.REPORTED, S.RECTIFYING, S.PENDING_VERIFICATION}), S.VOID),
-    "authority": (frozenset(S), None),
+    "authority": (frozenset(S) - {S.VOID}, None),
     "write_off": (frozenset({S.CLOSED}), None),
 }
 
