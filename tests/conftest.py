@@ -87,15 +87,11 @@ def _schema(base_config: dict[str, Any]) -> None:
 
 
 def _empty_all_tables() -> None:
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    """DELETE, children first: on tables this small it is far faster than
+    TRUNCATE, which costs about a second per test on PostgreSQL."""
     with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-            )
-        else:
-            for table in tables:
-                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+        for table in reversed(_db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture
