@@ -356,7 +356,7 @@ def _valid_address(to: str | None) -> str:
 
     text = (to or "").strip()
     if not text:
-        raise ValidationError({"to": _("This field is required.")})
+        raise ValidationError({"to": _("Enter an email address.")})
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError:
