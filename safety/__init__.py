@@ -98,6 +98,10 @@ def register_database_events(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import importlib
 
+    from safety.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
+
     from safety.api import register_api
 
     for area in HTML_AREAS:
