@@ -55,7 +55,7 @@ def _labels() -> dict[str, Any]:
             "sent": _("sent"),
             "failed": _("failed"),
             "cancelled": _("cancelled"),
-            None: _("no email (no usable address)"),
+            None: _("not emailed"),
         },
     }
 

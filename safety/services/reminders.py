@@ -799,16 +799,18 @@ def my_digests(user: User, *, limit: int = 30) -> list[DigestView]:
 
 
 def digests_without_email(since: date) -> list[tuple[date, int, str, str]]:
-    """(date, user id, name, address) of digests decided but not mailable: a warning."""
-    return [
-        tuple(row)
-        for row in db.session.execute(
-            sa.select(ReminderDigest.local_date, User.id, User.name, User.email)
-            .join(User, User.id == ReminderDigest.user_id)
-            .where(ReminderDigest.email_id.is_(None), ReminderDigest.local_date >= since)
-            .order_by(ReminderDigest.local_date.desc(), User.name)
-        )
-    ]
+    """(date, user id, name, address) of digests that could not be mailed: a warning.
+
+    A digest without an email whose recipient's address is unusable (digests
+    written by other means, such as demo history, have no email either).
+    """
+    rows = db.session.execute(
+        sa.select(ReminderDigest.local_date, User.id, User.name, User.email)
+        .join(User, User.id == ReminderDigest.user_id)
+        .where(ReminderDigest.email_id.is_(None), ReminderDigest.local_date >= since)
+        .order_by(ReminderDigest.local_date.desc(), User.name)
+    ).all()
+    return [(day, uid, name, email) for day, uid, name, email in rows if not usable_email(email)]
 
 
 # --- scheduler slot claims -----------------------------------------------------
