@@ -60,7 +60,7 @@ class ReportForm(FlaskForm):
         validate_choice=False,
     )
     location = StringField(_l("Location"), render_kw={"maxlength": 300})
-    description = TextAreaField(_l("Description"))
+    description = TextAreaField(_l("Hazard description"))
     found_at = StringField(
         _l("Found at"), render_kw={"type": "datetime-local"}, description=_l("Leave empty for now.")
     )

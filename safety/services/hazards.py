@@ -91,7 +91,7 @@ LEC_E = [
     (10, _l("Continuous")),
     (6, _l("Daily during working hours")),
     (3, _l("Weekly, or now and then")),
-    (2, _l("Monthly")),
+    (2, _l("Once a month")),
     (1, _l("A few times a year")),
     (0.5, _l("Very rarely")),
 ]

@@ -73,7 +73,7 @@ def headings() -> list[str]:
         "Risk level": _("Risk level"),
         "Found on": _("Found on"),
         "Reported by": _("Reported by"),
-        "Description": _("Description"),
+        "Description": _("Hazard description"),
         "Status": _("Status"),
         "Accountable post": _("Accountable post"),
         "Accountable people": _("Accountable people"),

@@ -1,0 +1,51 @@
+"""Every area's Chinese catalogue is complete and agrees with the others.
+
+Flask-Babel merges the catalogues, so one English message translated two ways
+in two areas would show the wrong Chinese in one of them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _catalogues() -> list[Path]:
+    return sorted(ROOT.glob("safety/**/translations/zh_Hans_CN/LC_MESSAGES/messages.po"))
+
+
+def _messages(path: Path):  # noqa: ANN202
+    with path.open("rb") as f:
+        catalogue = read_po(f)
+    for message in catalogue:
+        if message.id:
+            yield message
+
+
+def test_there_is_a_core_catalogue():
+    assert ROOT / "safety/translations/zh_Hans_CN/LC_MESSAGES/messages.po" in _catalogues()
+
+
+def test_every_message_is_translated_and_not_fuzzy():
+    missing = []
+    for path in _catalogues():
+        for message in _messages(path):
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if not all(strings) or message.fuzzy:
+                missing.append(f"{path.relative_to(ROOT)}: {message.id!r}")
+    assert not missing, "untranslated:\n" + "\n".join(missing)
+
+
+def test_no_message_is_translated_two_ways():
+    seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for path in _catalogues():
+        for message in _messages(path):
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            value = message.string if isinstance(message.string, str) else message.string[0]
+            seen[key][value].append(str(path.relative_to(ROOT).parts[1]))
+    conflicts = {k: dict(v) for k, v in seen.items() if len(v) > 1}
+    assert not conflicts, f"translated differently by area: {conflicts}"
