@@ -18,9 +18,14 @@ def insert_or_ignore(model: type, values: dict[str, Any], conflict_on: list[str]
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
-    result = db.session.execute(stmt)
-    return bool(result.rowcount)
+    stmt = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_on)
+        .returning(sa.literal_column("1"))
+    )
+    # RETURNING, not rowcount: psycopg reports -1 for this statement.
+    return db.session.execute(stmt).first() is not None
 
 
 def get_or_404(model: type, ident: Any, message: str | None = None) -> Any:
