@@ -6,8 +6,7 @@ from typing import Any
 
 from werkzeug.routing import IntegerConverter
 
-#: Largest value of the databases' 32-bit integer primary keys.
-MAX_ID = 2**31 - 1
+from safety.services.validation import MAX_ID
 
 
 class IdConverter(IntegerConverter):

@@ -41,10 +41,9 @@ from safety.org.forms import (
     UnitForm,
 )
 from safety.services import org, org_import
-from safety.services.db import get_or_404 as _get_or_404
+from safety.services.db import get_or_404
 from safety.services.errors import ValidationError
-
-MAX_ID = 2**31
+from safety.services.validation import MAX_ID
 
 
 @bp.before_request
@@ -65,13 +64,6 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def get_or_404(model: type, ident: int) -> Any:
-    """Load by id or 404; ids beyond the database's integer range name nothing."""
-    if not 0 < ident < MAX_ID:
-        abort(404)
-    return _get_or_404(model, ident)
 
 
 def _me() -> User:
@@ -323,7 +315,7 @@ def _people_cursor(raw: str | None) -> tuple[str, int] | None:
         name, ident = decode_cursor(raw, 2)
     except ValidationError:
         return None
-    if not isinstance(name, str) or not isinstance(ident, int) or not 0 < ident < MAX_ID:
+    if not isinstance(name, str) or not isinstance(ident, int) or not 0 < ident <= MAX_ID:
         return None
     return name, ident
 

@@ -29,13 +29,10 @@ def insert_or_ignore(model: type, values: dict[str, Any], conflict_on: list[str]
 
 
 def get_or_404(model: type, ident: Any, message: str | None = None) -> Any:
-    """Load by primary key or raise :class:`NotFound`."""
-    from safety.services.errors import NotFound
+    """Load by primary key or raise :class:`NotFound` (also for ids no row can have)."""
+    from safety.services.validation import load_or_404
 
-    obj = db.session.get(model, ident)
-    if obj is None:
-        raise NotFound(message or f"{model.__name__} {ident} not found")
-    return obj
+    return load_or_404(model, ident, message or f"{model.__name__} {ident} not found")
 
 
 def exists(stmt: sa.Select) -> bool:

@@ -44,6 +44,8 @@ from safety.services import audit, photos
 from safety.services.db import insert_or_ignore
 from safety.services.errors import Conflict, Forbidden, ValidationError
 from safety.services.org import holders_on, holding_filter, unit_subtree_ids
+from safety.services.validation import raise_if_any as _raise
+from safety.services.validation import ref as _ref
 
 S = HazardStatus
 
@@ -283,28 +285,6 @@ def _instant(errors: dict[str, str], name: str, value: Any) -> datetime | None:
 
         instant = instant.replace(tzinfo=tz())
     return instant.astimezone(UTC)
-
-
-def _ref(errors: dict[str, str], name: str, model: type, ident: Any, *, required: bool) -> Any:
-    if ident is None or ident == "":
-        if required:
-            errors[name] = _("This field is required.")
-        return None
-    if isinstance(ident, bool):
-        obj = None
-    else:
-        try:
-            obj = db.session.get(model, int(ident))
-        except (TypeError, ValueError, OverflowError):
-            obj = None
-    if obj is None:
-        errors[name] = _("No such record: %(id)s.", id=ident)
-    return obj
-
-
-def _raise(errors: Mapping[str, str]) -> None:
-    if errors:
-        raise ValidationError(dict(errors))
 
 
 def _funds(errors: dict[str, str], value: Any) -> Decimal | None:

@@ -42,6 +42,8 @@ from safety.permissions import MANAGE_KINDS, is_admin, kinds_for_unit
 from safety.services import audit
 from safety.services.errors import Conflict, Forbidden, ServiceError, ValidationError
 from safety.services.org import holding_filter, unit_subtree_ids
+from safety.services.validation import raise_if_any as _raise
+from safety.services.validation import ref as _ref
 
 NAME_MAX = 200
 SECTION_MAX = 200
@@ -73,26 +75,6 @@ def _text(
     if len(text) > max_len:
         errors[field] = _("At most %(n)d characters.", n=max_len)
     return text
-
-
-def _ref(errors: dict[str, str], field: str, model: type, ident: Any, *, required: bool) -> Any:
-    """An id in the input that must name an existing row (else a field error)."""
-    if ident is None or ident == "":
-        if required:
-            errors[field] = _("This field is required.")
-        return None
-    try:
-        obj = db.session.get(model, int(ident))
-    except (TypeError, ValueError, OverflowError):
-        obj = None
-    if obj is None:
-        errors[field] = _("No such record: %(id)s.", id=ident)
-    return obj
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 def _as_bool(value: Any) -> bool:

@@ -53,8 +53,12 @@ from safety.models import (
 )
 from safety.services import audit
 from safety.services.db import insert_or_ignore
-from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from safety.services.errors import Conflict, Forbidden, NotFound
 from safety.services.org import holders_on, holding_filter
+from safety.services.validation import MAX_ID, load, load_or_404  # noqa: F401  (re-exported)
+from safety.services.validation import choice as _enum
+from safety.services.validation import raise_if_any as _raise
+from safety.services.validation import ref as _ref
 
 #: Display order of kinds, and the one-letter mark shown in cells (主/领/监/直).
 KIND_ORDER = (
@@ -114,60 +118,6 @@ def _text(errors: dict[str, str], name: str, value: Any, max_len: int, required:
     elif len(text) > max_len:
         errors[name] = _("At most %(n)d characters.", n=max_len)
     return text
-
-
-def _enum(errors: dict[str, str], name: str, enum_cls: Any, value: Any) -> Any:
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(_clean(value))
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum_cls)
-        errors[name] = _("Must be one of: %(allowed)s.", allowed=allowed)
-        return None
-
-
-#: Ids are 32-bit integers on PostgreSQL: a bigger one names nothing (and must
-#: not reach the database, which would refuse it with an error, not an answer).
-MAX_ID = 2**31 - 1
-
-
-def load(model: type, ident: Any) -> Any:
-    """The row with id ``ident``, or None for anything that cannot be an id."""
-    if isinstance(ident, bool):
-        return None
-    try:
-        number = int(ident)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    if not 1 <= number <= MAX_ID:
-        return None
-    return db.session.get(model, number)
-
-
-def load_or_404(model: type, ident: Any, message: str | None = None) -> Any:
-    """:raise NotFound: unless ``ident`` names a row of ``model``."""
-    obj = load(model, ident)
-    if obj is None:
-        raise NotFound(message or _("Not found."))
-    return obj
-
-
-def _ref(errors: dict[str, str], name: str, model: type, ident: Any, required: bool) -> Any:
-    """An id in the input that must name an existing row, else a field error."""
-    if ident is None or ident == "":
-        if required:
-            errors[name] = _("This field is required.")
-        return None
-    obj = load(model, ident)
-    if obj is None:
-        errors[name] = _("No such record: %(id)s.", id=ident)
-    return obj
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
 
 
 def require_matrix_admin(actor: User | None) -> None:

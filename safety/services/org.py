@@ -16,6 +16,9 @@ from safety.services import audit
 from safety.services.db import exists, get_or_404
 from safety.services.errors import Forbidden, ValidationError
 from safety.services.passwords import MIN_PASSWORD_LENGTH, hash_password
+from safety.services.validation import choice as _enum
+from safety.services.validation import raise_if_any as _raise
+from safety.services.validation import ref as _ref
 
 
 def require_admin(actor: User | None) -> None:
@@ -35,35 +38,6 @@ def _require_text(errors: dict[str, str], field: str, value: str | None, max_len
     elif len(text) > max_len:
         errors[field] = _("At most %(n)d characters.", n=max_len)
     return text
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise ValidationError(errors)
-
-
-def _enum(errors: dict[str, str], field: str, enum_cls: Any, value: Any) -> Any:
-    try:
-        return enum_cls(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum_cls)
-        errors[field] = _("Must be one of: %(allowed)s.", allowed=allowed)
-        return None
-
-
-def _ref(errors: dict[str, str], field: str, model: type, ident: Any) -> Any:
-    """An id in the input that must name an existing row (else a field error)."""
-    if ident is None or ident == "":
-        return None
-    try:
-        number = int(ident)
-    except (TypeError, ValueError):
-        number = None
-    # Ids outside PostgreSQL's integer range name nothing (and must not reach the driver).
-    obj = db.session.get(model, number) if number is not None and 0 < number < 2**31 else None
-    if obj is None:
-        errors[field] = _("No such record: %(id)s.", id=ident)
-    return obj
 
 
 # --- units -------------------------------------------------------------------
