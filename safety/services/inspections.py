@@ -38,7 +38,11 @@ from safety.models import (
     Unit,
     User,
 )
-from safety.permissions import MANAGE_KINDS, is_admin, kinds_for_unit
+from safety.permissions import (
+    can_edit_inspection,
+    can_manage_checklists,
+    can_manage_plans,
+)
 from safety.services import audit
 from safety.services.errors import Conflict, Forbidden, ServiceError, ValidationError
 from safety.services.org import holding_filter, unit_subtree_ids
@@ -84,42 +88,6 @@ def _as_bool(value: Any) -> bool:
 
 
 # --- who may do what ----------------------------------------------------------
-
-
-def can_manage_checklists(user: User | None, today: date) -> bool:
-    """Edit or retire a checklist template: admins and safety managers.
-
-    A safety manager holds a post with main, leadership or supervision
-    responsibility for some unit today. Anyone signed in may create one.
-    """
-    if is_admin(user):
-        return True
-    if user is None or not user.active:
-        return False
-    from safety.models import Responsibility
-
-    stmt = (
-        sa.select(Responsibility.id)
-        .join(PostHolder, PostHolder.post_id == Responsibility.post_id)
-        .where(
-            PostHolder.user_id == user.id,
-            holding_filter(today),
-            Responsibility.kind.in_(list(MANAGE_KINDS)),
-        )
-    )
-    return bool(db.session.scalar(sa.select(stmt.exists())))
-
-
-def can_manage_plans(user: User | None, unit_id: int, today: date) -> bool:
-    """Plan inspections of a unit: admins and main/leadership/supervision for it."""
-    return is_admin(user) or bool(kinds_for_unit(user, unit_id, today) & MANAGE_KINDS)
-
-
-def can_edit_inspection(user: User | None, inspection: Inspection) -> bool:
-    """A draft belongs to its inspector (admins may finish it too)."""
-    return inspection.status == InspectionStatus.DRAFT and (
-        is_admin(user) or (user is not None and inspection.inspector_id == user.id)
-    )
 
 
 # --- checklists ---------------------------------------------------------------
