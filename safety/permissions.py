@@ -26,7 +26,9 @@ from safety.models import (
     Hazard,
     Inspection,
     InspectionStatus,
+    Post,
     PostHolder,
+    PostLevel,
     Responsibility,
     ResponsibilityKind,
     Unit,
@@ -194,3 +196,38 @@ def can_edit_inspection(user: User | None, inspection: Inspection) -> bool:
     return inspection.status == InspectionStatus.DRAFT and (
         is_admin(user) or (user is not None and inspection.inspector_id == user.id)
     )
+
+
+# --- reports ------------------------------------------------------------------
+
+#: Post levels whose holders read the dashboard and the reports.
+REPORT_LEVELS = frozenset({PostLevel.DECISION, PostLevel.MANAGEMENT})
+
+
+def can_view_reports(user: User | None, today: date) -> bool:
+    """Dashboard and reports, which name the people accountable: admins, holders
+    of a decision or management post, and holders of a post with supervision or
+    leadership responsibility (the chief safety officer, the safety department)."""
+    if is_admin(user):
+        return True
+    if user is None or not getattr(user, "active", False):
+        return False
+    by_level = (
+        sa.select(PostHolder.id)
+        .join(Post, Post.id == PostHolder.post_id)
+        .where(
+            PostHolder.user_id == user.id,
+            holding_filter(today),
+            Post.level.in_(list(REPORT_LEVELS)),
+        )
+    )
+    by_responsibility = (
+        sa.select(PostHolder.id)
+        .join(Responsibility, Responsibility.post_id == PostHolder.post_id)
+        .where(
+            PostHolder.user_id == user.id,
+            holding_filter(today),
+            Responsibility.kind.in_(list(VERIFY_KINDS)),
+        )
+    )
+    return bool(db.session.scalar(sa.select(sa.or_(by_level.exists(), by_responsibility.exists()))))

@@ -10,17 +10,17 @@ from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-#: The main navigation: (endpoint, label, admins only). Entries whose endpoint
-#: is not registered are left out, so areas can arrive one by one.
+#: The main navigation: (endpoint, label, who sees it: "all", "admin" or
+#: "reports"). Entries whose endpoint is not registered are left out.
 NAVIGATION = [
-    ("main.index", _l("My work"), False),
-    ("hazards.index", _l("Hazards"), False),
-    ("inspections.index", _l("Inspections"), False),
-    ("matrix.index", _l("Responsibilities"), False),
-    ("reports.index", _l("Reports"), False),
-    ("org.index", _l("Organisation"), False),
-    ("notifications.index", _l("Notifications"), False),
-    ("admin.index", _l("Administration"), True),
+    ("main.index", _l("My work"), "all"),
+    ("hazards.index", _l("Hazards"), "all"),
+    ("inspections.index", _l("Inspections"), "all"),
+    ("matrix.index", _l("Responsibilities"), "all"),
+    ("reports.index", _l("Reports"), "reports"),
+    ("org.index", _l("Organisation"), "all"),
+    ("notifications.index", _l("Notifications"), "all"),
+    ("admin.index", _l("Administration"), "admin"),
 ]
 
 
@@ -47,10 +47,25 @@ def init_templating(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "language_form": LanguageForm(locale=locale, next=request.full_path.rstrip("?")),
             "is_admin": bool(getattr(current_user, "is_admin", False)),
-            "navigation": [
-                (endpoint, label)
-                for endpoint, label, admin_only in NAVIGATION
-                if endpoint in current_app.view_functions
-                and (not admin_only or getattr(current_user, "is_admin", False))
-            ],
+            "navigation": _navigation(),
         }
+
+
+def _navigation() -> list[tuple[str, Any]]:
+    """The entries the signed-in person may open (the views check again)."""
+    from safety import clock
+    from safety.permissions import can_view_reports, is_admin
+
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    user = current_user._get_current_object()
+    allowed = {"all"}
+    if is_admin(user):
+        allowed |= {"admin", "reports"}
+    elif can_view_reports(user, clock.today()):
+        allowed.add("reports")
+    return [
+        (endpoint, label)
+        for endpoint, label, who in NAVIGATION
+        if who in allowed and endpoint in current_app.view_functions
+    ]

@@ -24,8 +24,9 @@ def ds(app: Any) -> report_data.DataSet:
 
 @pytest.fixture
 def signed_in(ds: report_data.DataSet, auth: Any, client: Any) -> Iterator[Any]:
+    """The general manager (a decision post) reads the reports."""
     with time_machine.travel(NOW, tick=False):
-        auth.login("u1@example.com")
+        auth.login("u5@example.com")
         yield client
 
 
@@ -33,6 +34,26 @@ def test_reports_need_sign_in(client: Any) -> None:
     response = client.get("/reports/")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_reports_are_refused_to_someone_without_a_management_post(
+    ds: report_data.DataSet, auth: Any, client: Any
+) -> None:
+    """u1's plant-head post ended in February: on 5 April they hold nothing."""
+    with time_machine.travel(NOW, tick=False):
+        auth.login("u1@example.com")
+        for path in (
+            "/reports/",
+            "/reports/monthly",
+            "/reports/statutory",
+            "/reports/monthly.xlsx",
+        ):
+            assert client.get(path).status_code == 403, path
+        assert 'href="/reports/"' not in client.get("/").get_data(as_text=True)
+
+
+def test_reports_link_shows_for_a_reader(signed_in: Any) -> None:
+    assert 'href="/reports/"' in signed_in.get("/").get_data(as_text=True)
 
 
 def test_dashboard_renders_charts_tables_and_links(signed_in: Any, ds: report_data.DataSet) -> None:

@@ -146,6 +146,22 @@ def _current_month(today: date) -> reports.Period:
 # --- dashboard -------------------------------------------------------------------
 
 
+@bp.before_request
+def _require_report_reader() -> Any:
+    """Every report names people: signed in, and a reader by :func:`can_view_reports`."""
+    from flask import abort
+    from flask_login import current_user
+
+    from safety.extensions import login_manager
+    from safety.permissions import can_view_reports
+
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not can_view_reports(current_user._get_current_object(), clock.today()):
+        abort(403)
+    return None
+
+
 @bp.route("/")
 @login_required
 def index():  # noqa: ANN201
