@@ -12,6 +12,7 @@ from safety import clock
 from safety.api.common import ListArgs, api_user, list_schema, make_blueprint, paginate
 from safety.models import (
     Checklist,
+    HazardLevel,
     Inspection,
     InspectionPlan,
     InspectionStatus,
@@ -105,6 +106,10 @@ class InspectionItemSchema(Schema):
     result = fields.Enum(ItemResult, by_value=True)
     note = fields.String(allow_none=True)
     hazard_id = fields.Integer(allow_none=True)
+    #: The hazard prepared for a failed item (kept by drafts; what was raised).
+    hazard_title = fields.String(allow_none=True)
+    hazard_level = fields.Enum(HazardLevel, by_value=True, allow_none=True)
+    hazard_description = fields.String(allow_none=True)
 
 
 class InspectionSchema(Schema):

@@ -221,6 +221,7 @@ def _render_form(
     existing = {i.position: i for i in inspection.items} if inspection is not None else {}
     for index, tmpl in enumerate(template):
         item = existing.get(index)
+        prepared = service.prepared_hazard(item, tmpl.text)
         rows.append(
             {
                 "index": index,
@@ -228,9 +229,11 @@ def _render_form(
                 "result": values.get(f"result-{index}", item.result.value if item else ""),
                 "note": values.get(f"note-{index}", (item.note or "") if item else ""),
                 "raise": values.get(f"raise-{index}", True),
-                "hazard_title": values.get(f"hazard_title-{index}", tmpl.text),
-                "hazard_level": values.get(f"hazard_level-{index}", "general"),
-                "hazard_description": values.get(f"hazard_description-{index}", ""),
+                "hazard_title": values.get(f"hazard_title-{index}", prepared["title"]),
+                "hazard_level": values.get(f"hazard_level-{index}", prepared["level"]),
+                "hazard_description": values.get(
+                    f"hazard_description-{index}", prepared["description"]
+                ),
                 "photos": photos.get(item.id, []) if item else [],
                 "remove": set(values.get(f"remove_photo-{index}", [])),
             }

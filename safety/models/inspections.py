@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from safety.models.base import Base, CreatedMixin, IdMixin, UTCDateTime, enum_column
+from safety.models.hazards import HazardLevel
 from safety.models.org import Unit, User
 
 
@@ -109,6 +110,11 @@ class InspectionItem(IdMixin, Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: Hazard raised by this failed item (one at most).
     hazard_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazards.id"), unique=True)
+    #: The hazard the inspector prepared for this failed item: kept while the
+    #: inspection is a draft, and after submitting as a record of what was raised.
+    hazard_title: Mapped[str | None] = mapped_column(sa.String(300))
+    hazard_level: Mapped[HazardLevel | None] = mapped_column(enum_column(HazardLevel))
+    hazard_description: Mapped[str | None] = mapped_column(sa.Text)
 
     inspection: Mapped[Inspection] = relationship(back_populates="items")
 

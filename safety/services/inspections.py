@@ -25,6 +25,7 @@ from safety.models import (
     Checklist,
     ChecklistItem,
     Hazard,
+    HazardLevel,
     HazardPhoto,
     Inspection,
     InspectionItem,
@@ -55,6 +56,8 @@ TEXT_MAX = 2000
 NOTE_MAX = 4000
 LOCATION_MAX = 300
 HAZARD_TITLE_MAX = 300
+#: As the hazard register allows; checked on drafts too, which keep it.
+HAZARD_DESCRIPTION_MAX = 20000
 HAZARD_LEVELS = ("general", "major")
 MAX_ITEM_PHOTOS = 10
 #: An inspection may be dated a little ahead of the server clock (phones drift).
@@ -514,7 +517,13 @@ def _parse_items(
                         required=True,
                     ),
                     "level": level,
-                    "description": _clean(raw_hazard.get("description")) or None,
+                    "description": _text(
+                        errors,
+                        f"{prefix}.hazard.description",
+                        raw_hazard.get("description"),
+                        HAZARD_DESCRIPTION_MAX,
+                        required=False,
+                    ),
                 }
         try:
             remove = {int(x) for x in raw.get("remove_photo_ids") or ()}
@@ -725,6 +734,7 @@ def save_inspection(
                 row = InspectionItem(inspection_id=inspection.id, position=item.index)
                 db.session.add(row)
             row.text, row.result, row.note = item.text, item.result, item.note
+            _keep_prepared_hazard(row, item.hazard)
             db.session.flush()
             for photo in db.session.scalars(
                 sa.select(InspectionPhoto).where(
@@ -779,6 +789,35 @@ def save_inspection(
         raise
     _delete_files(removed_files)
     return inspection
+
+
+def _keep_prepared_hazard(row: InspectionItem, hazard: dict[str, Any] | None) -> None:
+    """Store the hazard prepared for a failed item (cleared when there is none).
+
+    A draft keeps it so that reopening shows what the inspector typed; a
+    submitted inspection keeps it as a record of what was raised.
+    """
+    if hazard is None:
+        row.hazard_title = row.hazard_level = row.hazard_description = None
+        return
+    row.hazard_title = hazard["title"]
+    row.hazard_level = HazardLevel(hazard["level"])
+    row.hazard_description = hazard.get("description")
+
+
+def prepared_hazard(item: InspectionItem | None, default_title: str) -> dict[str, str]:
+    """``{title, level, description}`` to pre-fill a (re)opened form's hazard part.
+
+    The values stored with the item when it was saved; the item's text and
+    grade "general" only when nothing was stored.
+    """
+    if item is None or item.hazard_title is None:
+        return {"title": default_title, "level": HazardLevel.GENERAL.value, "description": ""}
+    return {
+        "title": item.hazard_title,
+        "level": (item.hazard_level or HazardLevel.GENERAL).value,
+        "description": item.hazard_description or "",
+    }
 
 
 def _delete_item(row: InspectionItem) -> list[str]:
@@ -1005,6 +1044,7 @@ __all__ = [
     "next_occurrence",
     "plans_due_for",
     "plans_for_unit",
+    "prepared_hazard",
     "record_inspection",
     "save_inspection",
     "set_checklist_active",
