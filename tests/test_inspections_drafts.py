@@ -275,3 +275,25 @@ def test_api_shows_the_prepared_hazard_of_each_item(setup, api):
         items[1]["hazard_description"],
     ) == (TITLE, "major", DESCRIPTION)
     assert (items[0]["hazard_title"], items[0]["hazard_level"]) == (None, None)
+
+
+def test_a_failed_item_saved_without_raising_stays_unticked_when_reopened(setup, client, auth):
+    """Submitting a reopened draft must not raise a hazard the inspector declined."""
+    unit, officer, checklist = setup
+    auth.login(officer.email)
+    page = client.get(f"/inspections/new?unit={unit.code}&checklist={checklist.id}").text
+    saved = client.post(
+        "/inspections/new",
+        data=_draft_form(
+            _token(page),
+            unit,
+            checklist,
+            action="save",
+            **{"result-0": "pass", "result-1": "fail", "note-1": "已当场整改"},
+        ),
+    )
+    assert saved.status_code == 302, saved.text
+    draft = db.session.scalar(sa.select(Inspection))
+    page = client.get(f"/inspections/{draft.id}/edit").text
+    assert 'name="raise-1" value="1" checked' not in page
+    assert 'name="raise-0" value="1" checked' in page

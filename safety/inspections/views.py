@@ -50,6 +50,7 @@ from safety.models import (
     InspectionPhoto,
     InspectionPlan,
     InspectionStatus,
+    ItemResult,
     Post,
     Unit,
     User,
@@ -222,13 +223,16 @@ def _render_form(
     for index, tmpl in enumerate(template):
         item = existing.get(index)
         prepared = service.prepared_hazard(item, tmpl.text)
+        # A failed item saved in a draft without a prepared hazard was saved
+        # with "raise a hazard" unticked: reopening keeps it unticked.
+        unticked = item is not None and item.result == ItemResult.FAIL and item.hazard_title is None
         rows.append(
             {
                 "index": index,
                 "template": tmpl,
                 "result": values.get(f"result-{index}", item.result.value if item else ""),
                 "note": values.get(f"note-{index}", (item.note or "") if item else ""),
-                "raise": values.get(f"raise-{index}", True),
+                "raise": values.get(f"raise-{index}", not unticked),
                 "hazard_title": values.get(f"hazard_title-{index}", prepared["title"]),
                 "hazard_level": values.get(f"hazard_level-{index}", prepared["level"]),
                 "hazard_description": values.get(
