@@ -22,6 +22,7 @@ from safety.services import report_exports, reports
 from safety.services.errors import ValidationError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 
 
 def state_labels() -> dict[str, str]:
@@ -306,6 +307,7 @@ def monthly():  # noqa: ANN201
         board=report.dashboard,
         errors=[],
         xlsx_url=url_for("reports.monthly_xlsx") + "?" + query,
+        pdf_url=url_for("reports.monthly_pdf") + "?" + query,
         accountability_url=url_for("reports.accountability") + "?" + query,
         **_form_context(),
     )
@@ -323,10 +325,23 @@ def monthly_xlsx():  # noqa: ANN201
     return _download(data, f"monthly-report-{period.key}.xlsx")
 
 
-def _download(data: bytes, filename: str) -> Response:
+@bp.route("/monthly.pdf")
+@login_required
+def monthly_pdf():  # noqa: ANN201
+    """The monthly meeting report as a PDF (A4 landscape), same parameters as the page."""
+    try:
+        scope, period = _monthly_inputs()
+    except ValidationError as error:
+        return _render_error("reports/monthly.html", error, **_form_context())
+    report = reports.monthly_report(scope, period, today=clock.today())
+    data = report_exports.monthly_pdf(report)
+    return _download(data, f"monthly-report-{period.key}.pdf", mimetype=PDF)
+
+
+def _download(data: bytes, filename: str, *, mimetype: str = XLSX) -> Response:
     return Response(
         data,
-        mimetype=XLSX,
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

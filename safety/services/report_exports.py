@@ -1,7 +1,7 @@
 """Excel workbooks of the reports (openpyxl), the same figures as the pages.
 
-No PDF here: no well-kept pure-Python PDF library ships with the project, and
-the print-styled pages give a PDF through the browser's "Save as PDF".
+The monthly meeting report is also a PDF (reportlab's platypus, A4 landscape),
+with Chinese text in reportlab's built-in CID font, so no font file is needed.
 """
 
 from __future__ import annotations
@@ -15,6 +15,21 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from safety.services import reports
 
@@ -399,3 +414,331 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     _widths(ws, [16, 30, 16, 12, 24, 16, 12, 24, 8, 40, 28])
     return _save(wb)
+
+
+# --- PDF (reportlab) -----------------------------------------------------------------
+
+#: reportlab's built-in Adobe CID font for simplified Chinese: no font file to ship.
+_PDF_FONT = "STSong-Light"
+_PDF_GRID = colors.HexColor("#999999")
+_PDF_HEAD_FILL = colors.HexColor("#EEF1F4")
+
+
+def _pdf_font() -> str:
+    if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
+    return _PDF_FONT
+
+
+def _pdf_styles() -> dict[str, ParagraphStyle]:
+    font = _pdf_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=24),
+        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=10, leading=14),
+        "h2": ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=10),
+        "body": body,
+        "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=10),
+        "muted": ParagraphStyle("muted", parent=body, textColor=colors.HexColor("#555555")),
+    }
+
+
+def _pdf_chars(text: str) -> str:
+    """Characters the CID font's Unicode map lacks, swapped for ones it has.
+
+    UniGB-UCS2-H has no U+00B7 (middle dot, our separator): it would show as a
+    missing glyph, so it becomes U+30FB (the GB middle dot).
+    """
+    return text.replace("\u00b7", "\u30fb")
+
+
+def _esc(value: Any) -> str:
+    """Text for a Paragraph, which reads a little markup: escape it, keep line breaks."""
+    text = "" if value is None else _pdf_chars(str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\n", "<br/>")
+
+
+def _pdf_table(
+    header: Sequence[Any],
+    rows: Iterable[Sequence[Any]],
+    widths: Sequence[float],
+    styles: dict[str, ParagraphStyle],
+    *,
+    header_row: bool = True,
+) -> Table:
+    """A boxed table whose cells wrap; the header row repeats on every page it spans."""
+    cell = styles["cell"]
+    data = [[Paragraph(_esc(v), cell) for v in row] for row in rows]
+    if header_row:
+        data.insert(0, [Paragraph(_esc(v), cell) for v in header])
+    total = sum(widths)
+    available = landscape(A4)[0] - 30 * mm
+    table = Table(
+        data,
+        colWidths=[w * available / total for w in widths],
+        repeatRows=1 if header_row else 0,
+        hAlign="LEFT",
+    )
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, _PDF_GRID),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    if header_row:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), _PDF_HEAD_FILL))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _money(value: Any) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def _date(value: Any) -> str:
+    return value.isoformat() if value else "—"
+
+
+def monthly_pdf(report: reports.MonthlyReport) -> bytes:
+    """The monthly meeting report as an A4 landscape PDF, the sections of the page.
+
+    Long tables split across pages with their header row repeated.
+    """
+    board = report.dashboard
+    f = board.figures
+    styles = _pdf_styles()
+    states, levels, plans = _state_labels(), _level_labels(), _plan_labels()
+    subtitle = _(
+        "%(scope)s · %(period)s · as of %(as_of)s",
+        scope=board.scope.name(),
+        period=board.period.label(),
+        as_of=board.as_of.isoformat(),
+    )
+    title = _("Monthly safety report")
+    story: list[Flowable] = [
+        Paragraph(_esc(title), styles["title"]),
+        Paragraph(_esc(subtitle), styles["subtitle"]),
+        Spacer(1, 4 * mm),
+    ]
+    if report.is_empty:
+        story.append(
+            Paragraph(
+                _esc(
+                    _(
+                        "No hazards, inspections or responsibility lists for this unit and "
+                        "month: there is nothing to report."
+                    )
+                ),
+                styles["muted"],
+            )
+        )
+
+    def heading(text: str) -> Paragraph:
+        return Paragraph(_esc(text), styles["h2"])
+
+    def note(text: str) -> Paragraph:
+        return Paragraph(_esc(text), styles["muted"])
+
+    ageing = ", ".join(f"{key}: {f.ageing.get(key, 0)}" for key, _f, _l in reports.AGEING_BUCKETS)
+    summary = [
+        (_("Hazards found"), f.found, _("Of which closed"), f.closed_of_found),
+        (
+            _("Rectification rate"),
+            _pct(f.rectification_rate),
+            _("On-time rate"),
+            _pct(f.on_time_rate),
+        ),
+        (_("Open at month end"), f.open_total, _("Open major hazards"), f.open_major),
+        (_("Overdue"), f.overdue, _("Days overdue"), ageing),
+        (
+            _("Funds committed (yuan)"),
+            _money(f.funds),
+            _("Closed in the month"),
+            f.closed_in_period,
+        ),
+        (
+            _("Inspections done / planned"),
+            f"{board.inspections.done} / {board.inspections.planned}",
+            _("Responsibility lists signed"),
+            f"{board.signed} / {len(board.sign_offs)} ({_pct(board.sign_off_rate)})",
+        ),
+    ]
+    story += [
+        heading(_("1. Summary")),
+        _pdf_table([], summary, [3, 2, 3, 4], styles, header_row=False),
+    ]
+
+    story.append(heading(_("2. By unit")))
+    if board.units:
+        story.append(
+            _pdf_table(
+                [
+                    _("Unit"),
+                    _("Found"),
+                    _("Closed"),
+                    _("Rectification rate"),
+                    _("Open"),
+                    _("Overdue"),
+                    _("Funds committed"),
+                    _("Inspections done / planned"),
+                ],
+                [
+                    (
+                        row.name,
+                        row.figures.found,
+                        row.figures.closed_of_found,
+                        _pct(row.figures.rectification_rate),
+                        row.figures.open_total,
+                        row.figures.overdue,
+                        _money(row.figures.funds),
+                        f"{row.inspections_done} / {row.inspections_planned}",
+                    )
+                    for row in board.units
+                ],
+                [28, 8, 8, 12, 8, 8, 14, 14],
+                styles,
+            )
+        )
+    else:
+        story.append(note(_("No units below this one.")))
+
+    story.append(heading(_("3. Major hazards")))
+    if report.major:
+        story.append(
+            _pdf_table(
+                [
+                    _("Number"),
+                    _("Title"),
+                    _("Unit"),
+                    _("Found on"),
+                    _("Status"),
+                    _("Deadline"),
+                    _("Plan"),
+                ],
+                [
+                    (
+                        line.number,
+                        line.title,
+                        line.unit_name,
+                        _date(line.found_on),
+                        states.get(line.state, line.state),
+                        _date(line.deadline),
+                        plans[line.plan_status],
+                    )
+                    for line in report.major
+                ],
+                [16, 40, 20, 12, 14, 12, 12],
+                styles,
+            )
+        )
+    else:
+        story.append(note(_("No major hazards found or open in this month.")))
+
+    story.append(heading(_("4. Overdue hazards at month end")))
+    if report.overdue:
+        story.append(
+            _pdf_table(
+                [
+                    _("Number"),
+                    _("Title"),
+                    _("Unit"),
+                    _("Grade"),
+                    _("Deadline"),
+                    _("Days overdue"),
+                    _("Accountable post"),
+                    _("Held by (while overdue)"),
+                ],
+                [
+                    (
+                        line.number,
+                        line.title,
+                        line.unit_name,
+                        levels.get(line.level, line.level),
+                        _date(line.deadline),
+                        line.days_overdue,
+                        line.post_title or "—",
+                        _holders_text(line),
+                    )
+                    for line in report.overdue
+                ],
+                [16, 30, 16, 8, 12, 9, 18, 40],
+                styles,
+            )
+        )
+    else:
+        story.append(note(_("No hazard was overdue at month end.")))
+
+    story += [
+        heading(_("5. Inspections done and planned")),
+        Paragraph(
+            _esc(
+                _(
+                    "%(done)d inspections done of %(planned)d planned.",
+                    done=board.inspections.done,
+                    planned=board.inspections.planned,
+                )
+            ),
+            styles["body"],
+        ),
+    ]
+
+    story.append(heading(_("6. Unsigned responsibility lists")))
+    if board.unsigned:
+        story.append(
+            _pdf_table(
+                [_("Unit"), _("Post"), _("Holder"), _("Version")],
+                [(s.unit_name, s.post_title, s.user_name, s.version) for s in board.unsigned],
+                [24, 24, 16, 10],
+                styles,
+            )
+        )
+    else:
+        story.append(note(_("Every current holder has signed the current list.")))
+
+    signature = [
+        (_("Principal person in charge (signature):"), "", _("Date:"), ""),
+        (_("Prepared by:"), "", _("Date:"), ""),
+    ]
+    story += [
+        Spacer(1, 10 * mm),
+        KeepTogether(
+            Table(
+                [[Paragraph(_esc(v), styles["body"]) for v in row] for row in signature],
+                colWidths=[70 * mm, 80 * mm, 20 * mm, 50 * mm],
+                rowHeights=[12 * mm, 12 * mm],
+                hAlign="LEFT",
+                style=TableStyle(
+                    [
+                        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                        ("LINEBELOW", (1, 0), (1, -1), 0.5, colors.black),
+                        ("LINEBELOW", (3, 0), (3, -1), 0.5, colors.black),
+                    ]
+                ),
+            )
+        ),
+    ]
+
+    footer = _pdf_chars(f"{title} · {subtitle}")
+    font = _pdf_font()
+
+    def on_page(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.drawString(doc.leftMargin, 8 * mm, footer)
+        canvas.drawRightString(
+            doc.pagesize[0] - doc.rightMargin, 8 * mm, _("Page %(page)d", page=doc.page)
+        )
+        canvas.restoreState()
+
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{title} {board.period.key}",
+        author="safety",
+    )
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()
