@@ -28,7 +28,7 @@ def _fail(message: str) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo group (idempotent) and print its logins."""
-    from safety.services.demo import load_demo
+    from safety.demo import load_demo
 
     logins = load_demo(now=clock.now())
     click.echo("Demo logins (email, password, role):")

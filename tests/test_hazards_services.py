@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from safety.models import AuditEvent, Hazard, HazardCounter, HazardEvent, HazardStatus
 from safety.services import hazards
 from safety.services.errors import Conflict, Forbidden, ValidationError
+from safety.services.overdue import days_overdue, is_overdue, overdue_clause
 from tests import builders
 from tests.builders import NOW, TODAY
 
@@ -372,12 +373,12 @@ def test_overdue_only_when_rectifying_past_deadline(
     deadline = TODAY + timedelta(days=3)
     hazard = builders.make_hazard(status, deadline=deadline)
     today = deadline + timedelta(days=today_offset)
-    assert hazards.is_overdue(hazard, today) is overdue
-    assert hazards.days_overdue(hazard, today) == days
+    assert is_overdue(hazard, today) is overdue
+    assert days_overdue(hazard, today) == days
     in_sql = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Hazard)
-        .where(Hazard.id == hazard.id, hazards.overdue_clause(today))
+        .where(Hazard.id == hazard.id, overdue_clause(today))
     )
     assert bool(in_sql) is overdue
 

@@ -29,6 +29,7 @@ from safety.extensions import db
 from safety.models import Hazard, HazardEvent, HazardStatus
 from safety.services import hazards
 from safety.services.errors import Conflict, Forbidden, ValidationError
+from safety.services.overdue import days_overdue, is_overdue, overdue_clause
 from tests import builders
 from tests.builders import NOW, TODAY
 
@@ -206,12 +207,12 @@ class HazardLoop(RuleBasedStateMachine):
         for model in self.models:
             hazard = db.session.get(Hazard, model.id)
             expected = hazard.status == S.RECTIFYING and self.today > hazard.deadline
-            assert hazards.is_overdue(hazard, self.today) is expected
-            assert (hazards.days_overdue(hazard, self.today) > 0) is expected
+            assert is_overdue(hazard, self.today) is expected
+            assert (days_overdue(hazard, self.today) > 0) is expected
             in_sql = db.session.scalar(
                 sa.select(sa.func.count())
                 .select_from(Hazard)
-                .where(Hazard.id == hazard.id, hazards.overdue_clause(self.today))
+                .where(Hazard.id == hazard.id, overdue_clause(self.today))
             )
             assert bool(in_sql) is expected
 

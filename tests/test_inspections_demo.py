@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from safety.demo import inspections as demo_inspections
+from safety.demo import org as demo_org
 from safety.extensions import db
 from safety.models import AuditEvent, Checklist, Hazard, Inspection, InspectionPlan
 from safety.services import inspections
-from safety.services.demo import inspections as demo_inspections
-from safety.services.demo import org as demo_org
 from tests.conftest import NOW
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from safety.clock import local_date
+from safety.demo import matrix as demo_matrix
+from safety.demo import org as demo_org
 from safety.extensions import db
 from safety.models import AuditEvent
 from safety.services import matrix
-from safety.services.demo import matrix as demo_matrix
-from safety.services.demo import org as demo_org
 from tests.builders import NOW
 
 

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from safety.demo import org as demo
 from safety.extensions import db
 from safety.models import AuditEvent, Base
 from safety.services import org
-from safety.services.demo import org as demo
 from safety.services.passwords import check_password
 from tests.builders import NOW
 

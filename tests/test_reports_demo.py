@@ -7,11 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from safety.demo import history, load_demo
+from safety.demo import org as demo_org
 from safety.extensions import db
 from safety.models import AuditEvent, Hazard, Inspection
 from safety.services import reports
-from safety.services.demo import history, load_demo
-from safety.services.demo import org as demo_org
 
 NOW = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 12)

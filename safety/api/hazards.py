@@ -18,6 +18,7 @@ from safety.api.common import ListArgs, api_user, make_blueprint
 from safety.models import Hazard, HazardLevel, HazardStatus, User
 from safety.services import hazards as svc
 from safety.services.db import get_or_404
+from safety.services.overdue import days_overdue, is_overdue
 
 blp = make_blueprint("hazards", "Hazards (隐患) and the closed loop (五定)")
 
@@ -226,8 +227,8 @@ def hazard_out(hazard: Hazard, holders: list[User], today: Any) -> dict[str, Any
         unit_name=hazard.unit.name,
         accountable_post_title=hazard.accountable_post.title if hazard.accountable_post else None,
         accountable_holders=[_holder(u) for u in holders],
-        overdue=svc.is_overdue(hazard, today),
-        days_overdue=svc.days_overdue(hazard, today),
+        overdue=is_overdue(hazard, today),
+        days_overdue=days_overdue(hazard, today),
         risk=(
             {
                 "l": hazard.risk_l,

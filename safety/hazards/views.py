@@ -31,6 +31,7 @@ from safety.services import hazards as svc
 from safety.services import ledger, photos
 from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from safety.services.org import unit_subtree_ids
+from safety.services.overdue import days_left, days_overdue, is_overdue
 
 PAGE_SIZES = (20, 50, 100)
 
@@ -170,9 +171,9 @@ def row_for(hazard: Hazard, holders: list[User], today: date) -> dict[str, Any]:
         "status_label": svc.STATUS_LABELS[hazard.status],
         "level_label": svc.LEVEL_LABELS[hazard.level],
         "major": hazard.level == HazardLevel.MAJOR,
-        "overdue": svc.is_overdue(hazard, today),
-        "days_overdue": svc.days_overdue(hazard, today),
-        "days_left": svc.days_left(hazard, today),
+        "overdue": is_overdue(hazard, today),
+        "days_overdue": days_overdue(hazard, today),
+        "days_left": days_left(hazard, today),
         "holders": holders,
         "risk_score": score,
         "risk_grade": svc.risk_grade(score),

@@ -44,6 +44,7 @@ from safety.services import audit, photos
 from safety.services.db import insert_or_ignore
 from safety.services.errors import Conflict, Forbidden, ValidationError
 from safety.services.org import holders_on, holding_filter, unit_subtree_ids
+from safety.services.overdue import overdue_clause
 from safety.services.validation import raise_if_any as _raise
 from safety.services.validation import ref as _ref
 
@@ -161,34 +162,6 @@ MAX_FUNDS = Decimal("999999999999.99")
 
 def stale_message() -> str:
     return _("Someone changed this hazard in the meantime; reload it and try again.")
-
-
-# --- overdue -------------------------------------------------------------------
-
-
-def is_overdue(hazard: Hazard, today: date) -> bool:
-    """Only a hazard in rectification past its deadline is overdue.
-
-    Closed, void, reported and pending hazards never are.
-    """
-    return hazard.status == S.RECTIFYING and hazard.deadline is not None and today > hazard.deadline
-
-
-def days_overdue(hazard: Hazard, today: date) -> int:
-    """Whole days past the deadline (0 when not overdue)."""
-    return (today - hazard.deadline).days if is_overdue(hazard, today) else 0
-
-
-def overdue_clause(today: date) -> sa.ColumnElement[bool]:
-    """SQL twin of :func:`is_overdue` for filters and counts."""
-    return sa.and_(Hazard.status == S.RECTIFYING, Hazard.deadline < today)
-
-
-def days_left(hazard: Hazard, today: date) -> int | None:
-    """Days until the deadline while the hazard is still open and not overdue."""
-    if hazard.deadline is None or hazard.status not in (S.RECTIFYING, S.PENDING_VERIFICATION):
-        return None
-    return (hazard.deadline - today).days
 
 
 # --- LEC risk ------------------------------------------------------------------

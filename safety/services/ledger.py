@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from safety.clock import local_date
 from safety.models import Hazard, HazardLevel, User
 from safety.services import hazards as svc
+from safety.services.overdue import days_overdue, is_overdue
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -112,7 +113,7 @@ def ledger_row(
     score = svc.risk_score(hazard)
     grade = svc.risk_grade(score)
     yes, no = _("Yes"), _("No")
-    overdue = svc.is_overdue(hazard, today)
+    is_late = is_overdue(hazard, today)
     return [
         hazard.number,
         hazard.title,
@@ -133,8 +134,8 @@ def ledger_row(
         hazard.deadline,
         hazard.contingency_plan or "",
         _plan_text(hazard),
-        yes if overdue else no,
-        svc.days_overdue(hazard, today),
+        yes if is_late else no,
+        days_overdue(hazard, today),
         local_date(hazard.submitted_at) if hazard.submitted_at else None,
         people.get(hazard.verified_by_id or 0, ""),
         local_date(hazard.verified_at) if hazard.verified_at else None,
@@ -189,7 +190,7 @@ def write_ledger(
             cell = WriteOnlyCell(sheet, value=value)
             if i in date_columns and value is not None:
                 cell.number_format = "yyyy-mm-dd"
-            if i == overdue_index and svc.is_overdue(hazard, today):
+            if i == overdue_index and is_overdue(hazard, today):
                 cell.font = _OVERDUE_FONT
             cells.append(cell)
         sheet.append(cells)

@@ -6,7 +6,7 @@ session the suite:
 1. makes a temporary folder with a fresh SQLite database,
 2. runs ``flask --app wsgi db upgrade`` and ``flask --app wsgi demo load``
    against it in subprocesses (so the demo organisation and every later demo
-   part are there, see :mod:`safety.services.demo.org`),
+   part are there, see :mod:`safety.demo.org`),
 3. starts ``flask --app wsgi serve --port <free port>`` as a subprocess and
    waits until the port answers; it is killed at the end of the session.
 
@@ -53,7 +53,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from safety.services.demo import org as demo_org
+from safety.demo import org as demo_org
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
@@ -66,7 +66,7 @@ CHROMIUM_ARGS = [
 ]
 
 DEMO_PASSWORD = demo_org.PASSWORD
-#: Demo logins by role, see :data:`safety.services.demo.org.LOGINS`.
+#: Demo logins by role, see :data:`safety.demo.org.LOGINS`.
 DEMO_LOGINS = {
     "admin": demo_org.ADMIN_EMAIL,
     "general_manager": demo_org.email_of("wangzhenhua"),

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
-from safety.services.demo import org as demo_org
+from safety.demo import org as demo_org
 
 
 def _photo() -> bytes:

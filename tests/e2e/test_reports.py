@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from safety.services.demo import history
+from safety.demo import history
 
 
 def test_dashboard_renders_svg_charts_with_tables(page: Page, sign_in) -> None:

@@ -19,7 +19,7 @@ def load_demo(*, now: datetime) -> list[dict[str, Any]]:
     """Load every part and return the demo logins ({email, password, role})."""
     logins: list[dict[str, Any]] = []
     for part in PARTS:
-        name = f"safety.services.demo.{part}"
+        name = f"safety.demo.{part}"
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:

@@ -1,6 +1,6 @@
 """Demo checklists, inspection plans and a few past inspections for the soda-ash group.
 
-Built on :mod:`safety.services.demo.org`. Four checklists a chemical plant
+Built on :mod:`safety.demo.org`. Four checklists a chemical plant
 really uses (storage tanks of hazardous chemicals, hot work, fire equipment,
 electrical safety) plus a seasonal one; plans for the production units with
 the units' safety officers responsible, so that 李明 (煅烧车间安全员, a demo
@@ -19,11 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from safety.clock import local_date
-from safety.extensions import db
-from safety.models import Checklist, Inspection, InspectionPlan, User
-from safety.services import inspections
-from safety.services.demo import org as demo
-from safety.services.demo.org import (
+from safety.demo import org as demo
+from safety.demo.org import (
     PLANT_SAFETY_DEPUTY,
     POWER,
     SAFETY_OFFICER,
@@ -32,6 +29,9 @@ from safety.services.demo.org import (
     SODA_CARB,
     SODA_HEAVY,
 )
+from safety.extensions import db
+from safety.models import Checklist, Inspection, InspectionPlan, User
+from safety.services import inspections
 
 TANKS = "危险化学品储罐区日常检查"
 HOT_WORK = "动火作业检查"

@@ -24,10 +24,10 @@ from PIL import Image, ImageDraw
 
 from safety import permissions
 from safety.clock import local_date
+from safety.demo import org as demo
 from safety.extensions import db
 from safety.models import Hazard, User
 from safety.services import hazards
-from safety.services.demo import org as demo
 from safety.services.org import holders_on
 
 

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from safety import permissions
+from safety.demo import org as demo_org
 from safety.extensions import db
 from safety.models import (
     AuditEvent,
@@ -55,7 +56,6 @@ from safety.models import (
 )
 from safety.services import audit
 from safety.services.db import exists, insert_or_ignore
-from safety.services.demo import org as demo_org
 from safety.services.org import holders_on
 
 MARKER = "demo.history"

@@ -1,6 +1,6 @@
 """The demo group's responsibility matrix (一岗双责), signatures and safety targets.
 
-Built on :mod:`safety.services.demo.org`. The chairman and the general manager
+Built on :mod:`safety.demo.org`. The chairman and the general manager
 share main responsibility for the group (HQ); the deputy general managers
 lead their areas; the chief safety officer supervises the whole group and the
 safety & environmental protection department supervises every production
@@ -25,11 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from safety.clock import local_date
-from safety.extensions import db
-from safety.models import Acknowledgement, Duty, Responsibility, ResponsibilityKind, SafetyTarget
-from safety.services import matrix
-from safety.services.demo import org as demo
-from safety.services.demo.org import (
+from safety.demo import org as demo
+from safety.demo.org import (
     BRANCH_HEAD,
     BRANCH_SAFETY_DEPUTY,
     CENTER_HEAD,
@@ -60,6 +57,9 @@ from safety.services.demo.org import (
     SODA_HEAVY,
     WORKSHOP_HEAD,
 )
+from safety.extensions import db
+from safety.models import Acknowledgement, Duty, Responsibility, ResponsibilityKind, SafetyTarget
+from safety.services import matrix
 
 # Duty titles (stable keys).
 D_SYSTEM = "建立健全并落实全员安全生产责任制"
