@@ -22,6 +22,7 @@ HTML_AREAS = (
     "reports",
     "notifications",
     "admin",
+    "ops",
 )
 
 
