@@ -35,7 +35,7 @@ translations: $(VENV)/.runtime
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	SAFETY_SCHEDULER_ENABLED=true $(FLASK) serve --port $(PORT)
+	PORT=$(PORT) SAFETY_SCHEDULER_ENABLED=true $(FLASK) serve --port $(PORT)
 
 ## The whole suite on SQLite.
 test: $(VENV)/.dev translations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,7 @@ HTML_AREAS = (
     "reports",
     "notifications",
     "admin",
+    "ops",
 )
 
 
@@ -60,6 +62,20 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+    if not app.config.get("BASE_URL"):
+        app.config["BASE_URL"] = served_base_url(os.environ.get("HOST"), os.environ.get("PORT"))
+        app.config["BASE_URL_FROM_SERVER"] = True
+
+
+def served_base_url(host: str | None, port: int | str | None) -> str:
+    """The address being served, for links when BASE_URL is not configured.
+
+    A wildcard bind (0.0.0.0, ::) is reached on this machine at 127.0.0.1.
+    """
+    host = host or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]", ""):
+        host = "127.0.0.1"
+    return f"http://{host}:{port or 5000}"
 
 
 def _instance_secret(instance: Path) -> str:

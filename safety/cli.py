@@ -7,7 +7,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from safety import clock
 from safety.services.errors import ServiceError
@@ -119,6 +119,7 @@ def audit_verify() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
+@with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve the app; with SCHEDULER_ENABLED, this process also schedules.
 
@@ -127,6 +128,10 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     app = current_app._get_current_object()
+    if app.config.get("BASE_URL_FROM_SERVER"):
+        from safety import served_base_url
+
+        app.config["BASE_URL"] = served_base_url(host, port)
     if app.config.get("SCHEDULER_ENABLED"):
         from safety.jobs import start_background_scheduler
 

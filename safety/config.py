@@ -27,7 +27,10 @@ MAIL_TIMEOUT = 10
 MAIL_MAX_ATTEMPTS = 8
 
 TIMEZONE = "Asia/Shanghai"
-BASE_URL = "http://127.0.0.1:5000"
+#: Absolute links in emails and QR codes. Unset: the address being served,
+#: ``http://$HOST:$PORT`` (127.0.0.1 and 5000 by default; ``make run`` and
+#: ``make serve`` pass their PORT), and ``flask serve --port N`` sets it to N.
+BASE_URL: str | None = None
 SCHEDULER_ENABLED = False
 #: Local time of the daily reminder digest, "HH:MM" in TIMEZONE.
 REMINDER_TIME = "08:00"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from safety.api.errors import error_response, is_api_request
@@ -50,14 +51,56 @@ def handle_database_refusal(error: DataError | IntegrityError):  # noqa: ANN201
     return render_template("errors/error.html", status=status, message=message), status
 
 
-def handle_unexpected(error: Exception):  # noqa: ANN201
-    if isinstance(error, HTTPException):
-        return error
+#: Seconds a client should wait before retrying when the database is away.
+RETRY_AFTER = 5
+
+
+def _rollback_quietly() -> None:
+    """Roll back; a rollback that fails itself (the database is gone) is ignored."""
     from safety.extensions import db
 
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the answer must still go out
+        current_app.logger.warning("rollback failed", exc_info=True)
+
+
+def _forget_user() -> None:
+    """Render the error page as anonymous: loading the user needs the database."""
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
+def handle_database_unavailable(error: OperationalError | PoolTimeout):  # noqa: ANN201
+    """The database cannot be reached (or is locked or saturated): 503, retry later."""
+    current_app.logger.error(
+        "database unavailable: %s %s: %s",
+        request.method,
+        request.path,
+        error.__class__.__name__,
+        exc_info=error,
+    )
+    _rollback_quietly()
+    _forget_user()
+    message = _("The service is unavailable for a moment. Try again shortly.")
+    if is_api_request():
+        response = error_response(503, message, code="unavailable")
+    else:
+        response = current_app.make_response(
+            (render_template("errors/error.html", status=503, message=message), 503)
+        )
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def handle_unexpected(error: Exception):  # noqa: ANN201
+    """Any other exception: logged with its traceback, then a plain 500."""
+    if isinstance(error, HTTPException):
+        return error
+    current_app.logger.error("unhandled error: %s %s", request.method, request.path, exc_info=error)
+    _rollback_quietly()
     if is_api_request():
         return error_response(500, "Internal error")
+    _forget_user()
     return render_http_error(InternalServerError())
 
 
@@ -65,5 +108,7 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(DataError, handle_database_refusal)
     app.register_error_handler(IntegrityError, handle_database_refusal)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)
     if not app.testing and not app.debug:
         app.register_error_handler(Exception, handle_unexpected)

@@ -1,4 +1,8 @@
-"""Extensions, created unbound and bound to an app by the factory."""
+"""Extensions, created unbound and bound to an app by the factory.
+
+Imports no layer of this application above the models (the API's
+flask-smorest ``Api`` lives in :mod:`safety.api`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from safety.api.errors import SafetyApi
 from safety.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -16,4 +19,3 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-api = SafetyApi()

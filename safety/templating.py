@@ -40,13 +40,14 @@ def init_templating(app: Flask) -> None:
     def _context() -> dict[str, Any]:
         from safety.auth.forms import LanguageForm
         from safety.i18n import select_locale
+        from safety.permissions import is_admin
 
         locale = select_locale()
         return {
             "current_locale": locale,
             "languages": current_app.config["LANGUAGES"],
             "language_form": LanguageForm(locale=locale, next=request.full_path.rstrip("?")),
-            "is_admin": bool(getattr(current_user, "is_admin", False)),
+            "is_admin": is_admin(current_user),
             "navigation": _navigation(),
         }
 

@@ -16,6 +16,7 @@ from safety.models import Post, PostHolder, Unit, User
 from safety.services import org
 
 PASSWORD = "correct horse 1"
+#: Every test's "now" unless it travels: a Thursday morning in Shanghai.
 NOW = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)
 _seq = itertools.count(1)
 

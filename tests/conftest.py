@@ -12,7 +12,6 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,9 @@ from safety import create_app
 from safety.extensions import db as _db
 from tests import builders
 
-#: Every test's "now" unless it travels: a Thursday morning in Shanghai.
-NOW = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)
-TODAY = date(2026, 3, 12)
+#: Every test's "now" unless it travels (defined once, in builders).
+NOW = builders.NOW
+TODAY = NOW.date()
 
 
 def _create_pg_database(base_url: str) -> tuple[str, Any]:

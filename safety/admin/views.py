@@ -12,10 +12,10 @@ from wtforms import SelectChoice
 from safety import clock, permissions
 from safety.admin import bp, queries
 from safety.admin.forms import AuditFilterForm
-from safety.api.common import decode_cursor, encode_cursor
 from safety.extensions import login_manager
 from safety.models import AuditEvent
 from safety.services.audit import verify_chain
+from safety.services.cursors import decode_cursor, encode_cursor
 from safety.services.errors import ValidationError
 
 #: Audited object types whose pages the audit log links to.

@@ -9,11 +9,16 @@ import importlib
 
 from flask import Flask
 
+from safety.api.errors import SafetyApi
+
+#: The one flask-smorest Api, bound to each app by :func:`register_api`.
+api = SafetyApi()
+
 AREAS = ("tokens", "org", "matrix", "hazards", "inspections", "outbox")
 
 
 def register_api(app: Flask) -> None:
-    from safety.extensions import api, csrf
+    from safety.extensions import csrf
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from collections.abc import Callable, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from safety import clock
+from safety import clock, permissions
 from safety.api.errors import error_response
-from safety.extensions import db
 from safety.models import User
 from safety.services.accounts import user_for_token
-from safety.services.errors import Forbidden, ValidationError
+from safety.services.cursors import paginate  # noqa: F401  (re-exported for the API areas)
+from safety.services.errors import Forbidden
 
 BEARER_SCHEME = {"type": "http", "scheme": "bearer"}
 
@@ -53,7 +48,7 @@ def api_user() -> User:
 
 def require_admin_api() -> User:
     user = api_user()
-    if not user.is_admin:
+    if not permissions.is_admin(user):
         raise Forbidden("Only administrators may do this.")
     return user
 
@@ -66,54 +61,6 @@ class ListArgs(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps(list(values), default=str, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    """:raise ValidationError: on a cursor this API did not hand out."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        values = None
-    if not isinstance(values, list) or len(values) != size:
-        raise ValidationError({"cursor": "Invalid cursor."})
-    return values
-
-
-def paginate(
-    stmt: sa.Select,
-    *,
-    cursor: str | None,
-    limit: int,
-    keys: Sequence[sa.ColumnElement[Any]] | None = None,
-    key_of: Callable[[Any], Sequence[Any]] | None = None,
-    parse: Sequence[Callable[[Any], Any]] | None = None,
-) -> dict[str, Any]:
-    """Keyset pagination, ascending on ``keys`` (default: the primary key ``id``).
-
-    ``stmt`` selects one entity. One query per page, however deep the cursor.
-    """
-    entity = stmt.column_descriptions[0]["entity"]
-    keys = list(keys or [entity.id])
-    key_of = key_of or (lambda obj: [obj.id])
-    if cursor:
-        values = decode_cursor(cursor, len(keys))
-        if parse:
-            try:
-                values = [fn(v) for fn, v in zip(parse, values, strict=True)]
-            except (TypeError, ValueError):
-                raise ValidationError({"cursor": "Invalid cursor."}) from None
-        elif not all(isinstance(v, int) for v in values):
-            raise ValidationError({"cursor": "Invalid cursor."})
-        stmt = stmt.where(sa.tuple_(*keys) > sa.tuple_(*values))
-    rows = list(db.session.scalars(stmt.order_by(*keys).limit(limit + 1)))
-    next_cursor = encode_cursor(key_of(rows[limit - 1])) if len(rows) > limit else None
-    return {"items": rows[:limit], "next_cursor": next_cursor}
-
-
 def list_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """``{"items": [item], "next_cursor": str|null}`` for ``item_schema``."""
     return type(
@@ -124,9 +71,3 @@ def list_schema(item_schema: type[Schema], name: str) -> type[Schema]:
             "next_cursor": fields.String(allow_none=True),
         },
     )
-
-
-class ErrorSchema(Schema):
-    code = fields.String()
-    message = fields.String()
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))

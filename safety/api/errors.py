@@ -24,6 +24,7 @@ CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
 
 

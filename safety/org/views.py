@@ -25,7 +25,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from safety import clock, permissions
-from safety.api.common import decode_cursor, encode_cursor
 from safety.extensions import login_manager
 from safety.forms import EmptyForm, apply_service_errors
 from safety.models import Post, PostHolder, Unit, User
@@ -41,6 +40,7 @@ from safety.org.forms import (
     UnitForm,
 )
 from safety.services import org, org_import
+from safety.services.cursors import decode_cursor, encode_cursor
 from safety.services.db import get_or_404
 from safety.services.errors import ValidationError
 from safety.services.validation import MAX_ID

@@ -1026,7 +1026,7 @@ def _cursor_values(hazard: Hazard, sort: str) -> list[Any]:
 
 
 def _parse_cursor(cursor: str, sort: str) -> list[Any]:
-    from safety.api.common import decode_cursor
+    from safety.services.cursors import decode_cursor
 
     size = 1 if sort == "id" else 2
     values = decode_cursor(cursor, size)
@@ -1060,7 +1060,7 @@ def list_hazards(
 
     :raise ValidationError: for a cursor this function did not hand out.
     """
-    from safety.api.common import encode_cursor
+    from safety.services.cursors import encode_cursor
 
     sort = filters.sort if filters.sort in SORTS else "id"
     keys, desc = _sort_keys(sort)

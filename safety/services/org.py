@@ -23,7 +23,9 @@ from safety.services.validation import ref as _ref
 
 def require_admin(actor: User | None) -> None:
     """:raise Forbidden: unless ``actor`` is an admin."""
-    if actor is None or not actor.is_admin:
+    from safety.permissions import is_admin  # here: permissions reads services.org
+
+    if not is_admin(actor):
         raise Forbidden(_("Only administrators may change the organisation."))
 
 

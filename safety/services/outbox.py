@@ -328,7 +328,9 @@ def flush_outbox(
 
 
 def _require_admin(actor: User | None) -> None:
-    if actor is None or not actor.is_admin or not actor.active:
+    from safety.permissions import is_admin
+
+    if not is_admin(actor):
         raise Forbidden(_("Only administrators may manage the outbox."))
 
 

@@ -1,0 +1,141 @@
+"""Every demo login, every page it can reach: no 5xx, security headers on HTML.
+
+Signs in through the HTML form (CSRF on) as each login of the demo and walks
+the same-origin links breadth-first, GET only. Links that end the session or
+change state are skipped; downloads are fetched (status checked) but not
+parsed. URLs of one shape (digits replaced) are visited a few times each, so
+the walk covers every kind of page without visiting all 300 hazards.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time
+import traceback
+from collections import deque
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+from safety.demo import PARTS
+from safety.demo import org as demo_org
+from tests.conftest import NOW, csrf_token_from
+
+#: The demo's history part adds a year of the same kinds of hazard pages and
+#: costs most of the demo's load time; the walk leaves it out.
+WALK_PARTS = tuple(part for part in PARTS if part != "history")
+MAX_PAGES_PER_LOGIN = 250
+SAME_SHAPE_VISITS = 1
+SKIP_WORDS = ("logout", "sign-out", "delete", "revoke", "/static/")
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.icon = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.hrefs.append(values["href"] or "")
+        if tag == "link" and "icon" in (values.get("rel") or ""):
+            self.icon = True
+
+
+def _same_origin_path(base: str, href: str) -> str | None:
+    if href.startswith(("mailto:", "tel:", "javascript:", "#", "data:")):
+        return None
+    parts = urlsplit(urljoin(base, href))
+    if parts.scheme not in ("http", "https") or parts.netloc not in ("localhost", ""):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _shape(url: str) -> str:
+    """``/hazards/12?page=3`` and ``/hazards/40?page=1`` have one shape."""
+    parts = urlsplit(url)
+    query = sorted((k, re.sub(r"\d+", "N", v)) for k, v in parse_qsl(parts.query))
+    return re.sub(r"\d+", "N", parts.path) + "?" + urlencode(query)
+
+
+def _load_demo_for_walk() -> list[str]:
+    for part in WALK_PARTS:
+        importlib.import_module(f"safety.demo.{part}").load(now=NOW)
+    return [email for email, _role in demo_org.LOGINS]
+
+
+def _sign_in(client: Any, email: str) -> None:
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={"email": email, "password": demo_org.PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302, f"{email} could not sign in ({response.status_code})"
+
+
+def _walk(client: Any, email: str) -> tuple[list[str], int]:
+    """Visit what ``email`` can reach; the problems found and the pages seen."""
+    problems: list[str] = []
+    queue: deque[tuple[str, str]] = deque([("/", "(start)")])
+    seen: set[str] = {"/"}
+    shapes: dict[str, int] = {}
+    visited = 0
+    while queue and visited < MAX_PAGES_PER_LOGIN:
+        url, came_from = queue.popleft()
+        visited += 1
+        try:
+            response = client.get(url)
+        except Exception as error:  # noqa: BLE001 - report every failure, not the first
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            problems.append(
+                f"{email} GET {url} (from {came_from}) raised {error!r} "
+                f"at {where.filename}:{where.lineno}"
+            )
+            continue
+        if response.status_code >= 500:
+            problems.append(f"{email} GET {url} (from {came_from}) -> {response.status_code}")
+        if response.mimetype != "text/html" or response.status_code >= 300:
+            continue
+        missing = [h for h in SECURITY_HEADERS if h not in response.headers]
+        if missing:
+            problems.append(f"{email} GET {url}: missing headers {missing}")
+        parser = _Links()
+        parser.feed(response.get_data(as_text=True))
+        if not parser.icon:
+            problems.append(f"{email} GET {url}: no favicon link")
+        for href in parser.hrefs:
+            path = _same_origin_path(f"http://localhost{url}", href)
+            if path is None or path in seen or any(w in path for w in SKIP_WORDS):
+                continue
+            shape = _shape(path)
+            if shapes.get(shape, 0) >= SAME_SHAPE_VISITS:
+                continue
+            shapes[shape] = shapes.get(shape, 0) + 1
+            seen.add(path)
+            queue.append((path, url))
+    return problems, visited
+
+
+def test_every_demo_login_reaches_no_broken_page(app):
+    started = time.monotonic()
+    logins = _load_demo_for_walk()
+    problems: list[str] = []
+    pages = {}
+    for email in logins:
+        client = app.test_client()
+        _sign_in(client, email)
+        found, pages[email] = _walk(client, email)
+        problems.extend(found)
+    assert all(count > 10 for count in pages.values()), pages
+    assert not problems, (
+        f"{len(problems)} problems in {sum(pages.values())} pages "
+        f"({time.monotonic() - started:.0f} s):\n" + "\n".join(problems)
+    )
