@@ -754,21 +754,12 @@ def my_digests(user: User, *, limit: int = 30) -> list[DigestView]:
     if not digests:
         return []
     by_digest: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (
-        digest_id,
-        obj_type,
-        obj_id,
-        kind,
-        reason,
-        days,
-        number,
-        title,
-        status,
-    ) in db.session.execute(
+    rows = db.session.execute(
         sa.select(
             ReminderItem.digest_id,
             ReminderItem.object_type,
             ReminderItem.object_id,
+            ReminderItem.hazard_id,
             ReminderItem.kind,
             ReminderItem.reason,
             ReminderItem.days,
@@ -779,11 +770,15 @@ def my_digests(user: User, *, limit: int = 30) -> list[DigestView]:
         .outerjoin(Hazard, Hazard.id == ReminderItem.hazard_id)
         .where(ReminderItem.digest_id.in_([d[0] for d in digests]))
         .order_by(ReminderItem.id)
-    ):
+    )
+    for digest_id, obj_type, obj_id, hazard_id, kind, reason, days, number, title, status in rows:
         by_digest[digest_id].append(
             {
                 "object_type": obj_type,
                 "object_id": obj_id,
+                # The hazard's key is ``hazard_id``; ``object_id`` may be empty
+                # (rows written by the demo history) and names other things too.
+                "hazard_id": hazard_id,
                 "kind": kind,
                 "reason": reason,
                 "days": days,
