@@ -26,7 +26,7 @@ from safety.extensions import db
 from safety.models import HazardLevel, Notice, Post, ResponsibilityKind, Unit, User
 from safety.services.org import holders_on
 from safety.services.outbox import queue_email, render_email
-from safety.services.reminders import usable_email
+from safety.services.reminders import ladder, usable_email
 
 if TYPE_CHECKING:
     from safety.models import Hazard
@@ -90,18 +90,22 @@ def _admins() -> list[User]:
 
 
 def _accountable(hazard: Hazard, today: Any) -> list[tuple[User, str]]:
-    """The accountable post's holders; vacant: the first held post up the chain; else admins."""
-    post = db.session.get(Post, hazard.accountable_post_id) if hazard.accountable_post_id else None
-    seen: set[int] = set()
-    reason = "accountable"
-    while post is not None and post.id not in seen:
-        seen.add(post.id)
-        holders = holders_on([post.id], today)[post.id]
-        if holders:
-            return [(user, reason) for user in holders]
-        reason = "vacant"
-        post = post.superior
-    return [(user, "admin") for user in _admins()]
+    """The accountable post's holders; vacant: up the chain (:func:`ladder`); else admins."""
+    found: dict[int, list[User]] = {}
+
+    def holders(post_id: int) -> list[User]:
+        if post_id not in found:
+            found[post_id] = holders_on([post_id], today)[post_id]
+        return found[post_id]
+
+    def superior_of(post_id: int) -> int | None:
+        post = db.session.get(Post, post_id)
+        return post.superior_post_id if post is not None else None
+
+    post_id, reason = ladder(hazard.accountable_post_id, superior_of, lambda p: bool(holders(p)))
+    if post_id is None:
+        return [(user, "admin") for user in _admins()]
+    return [(user, reason) for user in holders(post_id)]
 
 
 def _holders_of(post_ids: set[int], today: Any, reason: str) -> list[tuple[User, str]]:
