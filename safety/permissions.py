@@ -145,6 +145,39 @@ def covered_unit_ids(
     return covered
 
 
+def posts_covering_units(
+    unit_ids: Iterable[int], kinds: Iterable[ResponsibilityKind]
+) -> dict[int, set[int]]:
+    """For each unit, the posts with a responsibility of ``kinds`` for it or a unit above.
+
+    The same coverage rule as :func:`kinds_for_unit`, asked the other way
+    round (who answers for these units?) and set-based: two queries however
+    many units, for the reminder pass and event notifications.
+    """
+    wanted = set(unit_ids)
+    if not wanted:
+        return {}
+    parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all())
+    posts_for: dict[int, set[int]] = {}
+    for post_id, unit_id in db.session.execute(
+        sa.select(Responsibility.post_id, Responsibility.unit_id).where(
+            Responsibility.kind.in_(list(kinds))
+        )
+    ):
+        posts_for.setdefault(unit_id, set()).add(post_id)
+    result: dict[int, set[int]] = {}
+    for unit_id in wanted:
+        found: set[int] = set()
+        seen: set[int] = set()
+        current: int | None = unit_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            found |= posts_for.get(current, set())
+            current = parents.get(current)
+        result[unit_id] = found
+    return result
+
+
 def matrix_admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Guard an HTML view: sign-in first, then 403 unless :func:`can_edit_matrix`."""
 

@@ -130,8 +130,13 @@ class SmtpServer:
         """Reply to every DATA with ``reply`` ("451 …" temporary, "550 …" permanent)."""
         self.handler.reply = reply
 
-    def to(self, address: str) -> list[Received]:
-        return [m for m in self.messages if address in m.rcpt_tos]
+    def to(self, address: str, kind: str | None = None) -> list[Received]:
+        """Messages to ``address``; of one outbox ``kind`` (digest, event…) when given."""
+        return [
+            m
+            for m in self.messages
+            if address in m.rcpt_tos and (kind is None or m.message["X-Safety-Kind"] == kind)
+        ]
 
 
 @pytest.fixture(name="smtp")

@@ -97,3 +97,42 @@ def test_outbox_page_warns_about_people_without_email(
     auth.login(admin.email)
     page = client.get("/notifications/outbox").get_data(as_text=True)
     assert "李四" in page
+
+
+def test_my_page_links_items_by_their_hazard_and_never_fails(
+    app: Any, client: Any, auth: Any
+) -> None:
+    """Items written without ``object_id`` (the demo history's) still link to their hazard."""
+    from safety.models import ReminderDigest, ReminderItem
+
+    post = builders.make_post()
+    me = builders.make_holder(post, locale="en")
+    hazard = rectifying(post, deadline=TODAY - timedelta(days=2), title="Blocked exit")
+    digest = ReminderDigest(user_id=me.id, local_date=TODAY, created_at=NOW)
+    db.session.add(digest)
+    db.session.flush()
+    db.session.add_all(
+        [
+            ReminderItem(
+                digest_id=digest.id,
+                object_type="hazard",
+                hazard_id=hazard.id,
+                kind="overdue",
+                reason="accountable",
+                days=2,
+            ),
+            ReminderItem(
+                digest_id=digest.id,
+                object_type="inspection_plan",
+                kind="inspection_due",
+                reason="holder",
+            ),
+        ]
+    )
+    db.session.commit()
+    auth.login(me.email)
+    response = client.get("/notifications/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f'href="/notifications/hazards/{hazard.id}"' in page
+    assert hazard.number in page and "Blocked exit" in page

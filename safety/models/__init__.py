@@ -31,7 +31,14 @@ from safety.models.inspections import (
     ItemResult,
     PlanKind,
 )
-from safety.models.mail import EmailStatus, JobRun, OutboxEmail, ReminderDigest, ReminderItem
+from safety.models.mail import (
+    EmailStatus,
+    JobRun,
+    Notice,
+    OutboxEmail,
+    ReminderDigest,
+    ReminderItem,
+)
 from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Unit, User
 
 __all__ = [
@@ -58,6 +65,7 @@ __all__ = [
     "InspectionStatus",
     "ItemResult",
     "JobRun",
+    "Notice",
     "Locale",
     "OPEN_STATUSES",
     "OutboxEmail",

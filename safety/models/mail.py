@@ -86,3 +86,22 @@ class JobRun(IdMixin, Base):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     summary: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Notice(IdMixin, CreatedMixin, Base):
+    """An in-app notice of an event on a hazard, for one person (contract §5).
+
+    The words are rendered when read, in the reader's language; the row keeps
+    only what happened (``kind``), to what, by whom and the note given.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (sa.Index("ix_notices_user_read", "user_id", "read_at"),)
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    hazard_id: Mapped[int] = mapped_column(sa.ForeignKey("hazards.id"), index=True)
+    #: The event: "assigned", "rejected", "extension_requested", …
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,7 +19,7 @@ from safety.forms import EmptyForm
 from safety.models import EmailStatus, Hazard, OutboxEmail, User
 from safety.notifications import bp
 from safety.notifications.forms import TestEmailForm
-from safety.services import calendar, outbox, reminders
+from safety.services import calendar, events, outbox, reminders
 from safety.services.db import get_or_404
 from safety.services.errors import Conflict, ValidationError
 
@@ -72,6 +72,7 @@ def index():  # noqa: ANN201
     )
     return render_template(
         "notifications/index.html",
+        notices=events.my_notices(user),
         digests=reminders.my_digests(user),
         feed_url=feed_url,
         form=EmptyForm(),
@@ -79,6 +80,14 @@ def index():  # noqa: ANN201
         days_text=reminders.days_text,
         is_admin_user=permissions.is_admin(user),
     )
+
+
+@bp.route("/notices/read", methods=["POST"])
+@login_required
+def notices_read():  # noqa: ANN201
+    if EmptyForm().validate_on_submit():
+        events.mark_notices_read(_me(), now=clock.now())
+    return redirect(url_for("notifications.index"))
 
 
 @bp.route("/calendar", methods=["POST"])

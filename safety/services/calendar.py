@@ -17,8 +17,9 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from safety.extensions import db
-from safety.models import Hazard, HazardStatus, PostHolder, Unit, User
+from safety.models import Checklist, Hazard, HazardStatus, InspectionPlan, PostHolder, Unit, User
 from safety.services import audit
+from safety.services.inspections import due_plans
 from safety.services.org import holding_filter
 
 
@@ -100,16 +101,10 @@ def build_calendar(user: User, *, today: date, now: datetime) -> bytes:
 
 
 def _due_inspections(user: User, today: date) -> list[tuple[int, date, str, str]]:
-    """Inspections due for ``user``, when the inspections area provides ``due_plans``."""
-    try:
-        from safety.services.inspections import due_plans
-    except ImportError:
-        return []
+    """Inspections due for ``user``: plans of the posts they hold, due or overdue."""
     mine = {plan_id: due for user_id, plan_id, due in due_plans(today) if user_id == user.id}
     if not mine:
         return []
-    from safety.models import Checklist, InspectionPlan
-
     rows = db.session.execute(
         sa.select(InspectionPlan.id, Checklist.name, Unit.name)
         .join(Checklist, Checklist.id == InspectionPlan.checklist_id)

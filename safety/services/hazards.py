@@ -40,7 +40,7 @@ from safety.models import (
     Unit,
     User,
 )
-from safety.services import audit, photos
+from safety.services import audit, events, photos
 from safety.services.db import insert_or_ignore
 from safety.services.errors import Conflict, Forbidden, ValidationError
 from safety.services.org import holders_on, holding_filter, unit_subtree_ids
@@ -430,6 +430,7 @@ def new_hazard(actor: User | None, data: Mapping[str, Any], *, now: datetime) ->
     db.session.add(hazard)
     db.session.flush()
     _event(hazard, "report", actor, now=now, note=description, data={"level": level})
+    events.hazard_event("reported", hazard, actor, description, now=now)
     audit.record(
         actor,
         "hazard.report",
@@ -568,6 +569,8 @@ def _finish(
     event = _event(hazard, action, actor, now=now, note=note, data=data)
     db.session.flush()
     _attach_photos(hazard, event, actor, stored)
+    kind = {"assign": "assigned", "reject": "rejected"}.get(action, action)
+    events.hazard_event(kind, hazard, actor, note, now=now)
     audit.record(actor, f"hazard.{action}", hazard, {"note": note, **data}, now=now)
     _commit_with_photos(stored)
     return hazard

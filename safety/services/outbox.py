@@ -206,6 +206,8 @@ def _message(email: OutboxEmail, now: datetime) -> Message:
         html=email.html_body,
         message_id=f"<outbox-{email.id}.{email.created_at:%Y%m%d%H%M%S}@safety>",
         date=now,
+        # Lets mail rules (and tests) tell the daily digest from event notices.
+        headers={"X-Safety-Kind": email.kind},
     )
 
 

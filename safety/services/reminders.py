@@ -30,24 +30,27 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
-from safety import clock
+from safety import clock, permissions
 from safety.extensions import db
 from safety.models import (
+    Checklist,
     EmailStatus,
     Hazard,
     HazardLevel,
     HazardStatus,
+    InspectionPlan,
     JobRun,
     OutboxEmail,
     Post,
     PostHolder,
     ReminderDigest,
     ReminderItem,
-    Responsibility,
     ResponsibilityKind,
     Unit,
     User,
 )
+from safety.services.inspections import due_plans
+from safety.services.matrix import unsigned_lists
 from safety.services.org import holding_filter
 from safety.services.outbox import KIND_DIGEST, FlushResult, flush_outbox
 
@@ -144,52 +147,152 @@ def usable_email(address: str | None) -> bool:
     return bool(local and domain and " " not in text)
 
 
-def _optional(module: str, name: str) -> Callable[[date], list] | None:
-    """Another area's function, when it exists (they arrive independently)."""
-    import importlib
+def ladder(
+    post_id: int | None,
+    superior_of: Callable[[int], int | None],
+    has_holder: Callable[[int], bool],
+) -> tuple[int | None, str]:
+    """Whose holders hear for an accountable post, and why (contract §5).
 
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
+    The post itself when someone holds it ("accountable"); else the nearest
+    superior up the chain that has a holder ("vacant"); else nobody (None,
+    "admin": the admins hear). The one home of this rule: the reminder pass
+    asks it from loaded facts, event notifications from the database.
+    """
+    if post_id is not None and has_holder(post_id):
+        return post_id, "accountable"
+    seen = {post_id}
+    current = superior_of(post_id) if post_id is not None else None
+    while current is not None and current not in seen:
+        if has_holder(current):
+            return current, "vacant"
+        seen.add(current)
+        current = superior_of(current)
+    return None, "admin"
 
 
-def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
-    """Decide today's reminders (no writes). A constant number of queries.
+@dataclass(frozen=True)
+class HazardFact:
+    """A hazard as the pass needs it: one row of the pass's first query."""
 
-    ``skip_already`` leaves out the people whose digest for today exists
-    (a repeat pass then does little more than read).
+    id: int
+    number: str
+    title: str
+    unit_id: int
+    unit: str
+    level: str
+    deadline: date
+    accountable_post_id: int | None
+
+
+@dataclass
+class Facts:
+    """Everything a pass decides from, read in a fixed handful of queries."""
+
+    today: date
+    base_url: str
+    hazards: list[HazardFact]
+    #: post id → (superior post id, title)
+    posts: dict[int, tuple[int | None, str]]
+    #: post id → ids of the active people holding it today
+    holders: dict[int, list[int]]
+    #: user id → (name, email, locale), for holders and admins
+    people: dict[int, tuple[str, str, str]]
+    admins: list[int]
+    #: unit id → posts with supervision for it or a unit above (asked of permissions)
+    supervision: dict[int, set[int]]
+    #: users whose digest for today exists
+    already: set[int]
+
+    def superior_of(self, post_id: int) -> int | None:
+        return self.posts.get(post_id, (None, ""))[0]
+
+    def has_holder(self, post_id: int) -> bool:
+        return bool(self.holders.get(post_id))
+
+
+def who_hears(hazard: HazardFact, facts: Facts) -> list[tuple[list[int], str]]:
+    """Who must hear about ``hazard`` today and why: groups of (user ids, reason).
+
+    Contract §5: the accountable post's holders (vacant: up the chain, else
+    the admins); when overdue, from ``SUPERIOR_AFTER`` days the superior
+    post's holders and from ``SUPERVISION_AFTER`` days the holders of posts
+    with supervision for the unit.
+    """
+    days = (facts.today - hazard.deadline).days
+    acc = hazard.accountable_post_id
+    post, reason = ladder(acc, facts.superior_of, facts.has_holder)
+    groups = [(facts.holders[post] if post is not None else facts.admins, reason)]
+    if days > 0 and acc is not None:
+        superior = facts.superior_of(acc)
+        if superior is not None and days >= SUPERIOR_AFTER[hazard.level]:
+            groups.append((facts.holders.get(superior, []), "superior"))
+        if days >= SUPERVISION_AFTER:
+            for post_id in sorted(facts.supervision.get(hazard.unit_id, ())):
+                groups.append((facts.holders.get(post_id, []), "supervision"))
+    return groups
+
+
+def load_facts(now: datetime) -> Facts:
+    """Read what today's pass decides from (no writes; a constant number of queries).
+
+    Core rows, not ORM rows: several times cheaper per row at 100k hazards.
     """
     today = clock.local_date(now)
-    base_url = current_app.config["BASE_URL"].rstrip("/")
-    # Core rows, not ORM rows: several times cheaper per row at 100k hazards.
     conn = db.session.connection()
-
-    hazards = conn.execute(
-        sa.select(
-            Hazard.id,
-            Hazard.number,
-            Hazard.title,
-            Hazard.unit_id,
-            Unit.name,
-            sa.type_coerce(Hazard.level, sa.String),  # raw values: no enum per row
-            Hazard.deadline,
-            Hazard.accountable_post_id,
+    hazards = [
+        HazardFact(*row)
+        for row in conn.execute(
+            sa.select(
+                Hazard.id,
+                Hazard.number,
+                Hazard.title,
+                Hazard.unit_id,
+                Unit.name,
+                sa.type_coerce(Hazard.level, sa.String),  # raw values: no enum per row
+                Hazard.deadline,
+                Hazard.accountable_post_id,
+            )
+            .join(Unit, Unit.id == Hazard.unit_id)
+            .where(
+                Hazard.status == HazardStatus.RECTIFYING,
+                Hazard.deadline.is_not(None),
+                Hazard.deadline <= today + timedelta(days=DUE_SOON_DAYS),
+            )
+            .order_by(Hazard.deadline, Hazard.id)
         )
-        .join(Unit, Unit.id == Hazard.unit_id)
-        .where(
-            Hazard.status == HazardStatus.RECTIFYING,
-            Hazard.deadline.is_not(None),
-            Hazard.deadline <= today + timedelta(days=DUE_SOON_DAYS),
-        )
-        .order_by(Hazard.deadline, Hazard.id)
-    ).all()
+    ]
     posts = {
         pid: (superior, title)
         for pid, superior, title in conn.execute(
             sa.select(Post.id, Post.superior_post_id, Post.title)
         )
     }
+    people, holders = _holders_today(conn, today)
+    admins = []
+    for user_id, name, email, locale in conn.execute(
+        sa.select(User.id, User.name, User.email, sa.type_coerce(User.locale, sa.String))
+        .where(User.is_admin.is_(True), User.active.is_(True))
+        .order_by(User.id)
+    ):
+        people[user_id] = (name, email, locale)
+        admins.append(user_id)
+    supervision = permissions.posts_covering_units(
+        {h.unit_id for h in hazards}, [ResponsibilityKind.SUPERVISION]
+    )
+    already = set(
+        conn.execute(
+            sa.select(ReminderDigest.user_id).where(ReminderDigest.local_date == today)
+        ).scalars()
+    )
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    return Facts(today, base_url, hazards, posts, holders, people, admins, supervision, already)
+
+
+def _holders_today(
+    conn: Any, today: date
+) -> tuple[dict[int, tuple[str, str, str]], dict[int, list[int]]]:
+    """(people, post → holders) of every post held today by an active person."""
     people: dict[int, tuple[str, str, str]] = {}
     holders: dict[int, list[int]] = defaultdict(list)
     for post_id, user_id, name, email, locale in conn.execute(
@@ -210,136 +313,80 @@ def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
         people[user_id] = (name, email, locale)
         if user_id not in holders[post_id]:
             holders[post_id].append(user_id)
-    admins = []
-    for user_id, name, email, locale in conn.execute(
-        sa.select(User.id, User.name, User.email, sa.type_coerce(User.locale, sa.String))
-        .where(User.is_admin.is_(True), User.active.is_(True))
-        .order_by(User.id)
-    ):
-        people[user_id] = (name, email, locale)
-        admins.append(user_id)
-    parents = dict(conn.execute(sa.select(Unit.id, Unit.parent_id)).all())
-    supervising: dict[int, set[int]] = defaultdict(set)
-    for post_id, unit_id in conn.execute(
-        sa.select(Responsibility.post_id, Responsibility.unit_id).where(
-            Responsibility.kind == ResponsibilityKind.SUPERVISION
-        )
-    ):
-        supervising[unit_id].add(post_id)
-    already = set(
-        conn.execute(
-            sa.select(ReminderDigest.user_id).where(ReminderDigest.local_date == today)
-        ).scalars()
-    )
+    return people, holders
 
-    recipients: dict[int, Recipient] = {}
-    told_already: set[int] = set()
 
-    def tell(user_ids: Iterable[int], item: Item, reason: str) -> int:
-        """Add ``item`` (told for ``reason``) to each person's digest."""
+class _Tally:
+    """The digests being built: each person's items, and who already has today's."""
+
+    def __init__(self, facts: Facts, skip_already: bool) -> None:
+        self.facts = facts
+        self.skip_already = skip_already
+        self.recipients: dict[int, Recipient] = {}
+        self.told_already: set[int] = set()
+
+    def tell(self, user_ids: Iterable[int], item: Item, reason: str) -> int:
+        """Add ``item`` (told for ``reason``) to each person's digest; how many were told."""
         told = 0
+        people = self.facts.people
         for user_id in user_ids:
             if user_id not in people:
                 continue
-            if skip_already and user_id in already:
-                told_already.add(user_id)
-                told += 1
+            told += 1
+            if self.skip_already and user_id in self.facts.already:
+                self.told_already.add(user_id)
                 continue
-            recipient = recipients.get(user_id)
+            recipient = self.recipients.get(user_id)
             if recipient is None:
                 name, email, locale = people[user_id]
-                recipient = recipients[user_id] = Recipient(user_id, name, email, locale)
+                recipient = self.recipients[user_id] = Recipient(user_id, name, email, locale)
             recipient.add(replace(item, reason=reason))
-            told += 1
         return told
 
-    first_held: dict[int, int | None] = {}
 
-    def first_held_above(post_id: int) -> int | None:
-        """The nearest superior of ``post_id`` that has a holder today."""
-        if post_id not in first_held:
-            seen = {post_id}
-            current = posts.get(post_id, (None, ""))[0]
-            found = None
-            while current is not None and current not in seen:
-                if holders.get(current):
-                    found = current
-                    break
-                seen.add(current)
-                current = posts.get(current, (None, ""))[0]
-            first_held[post_id] = found
-        return first_held[post_id]
+def _hazard_item(hazard: HazardFact, facts: Facts) -> Item:
+    days = (facts.today - hazard.deadline).days
+    return Item(
+        object_type="hazard",
+        object_id=hazard.id,
+        kind="overdue" if days > 0 else "due_soon",
+        reason="",
+        days=days,
+        number=hazard.number,
+        title=hazard.title,
+        unit=hazard.unit,
+        deadline=hazard.deadline,
+        link=f"{facts.base_url}/hazards/{hazard.id}",
+        level=hazard.level,
+    )
 
-    supervisors_of: dict[int, set[int]] = {}
 
-    def supervision_posts(unit_id: int) -> set[int]:
-        """Posts with supervision for ``unit_id`` or a unit above it."""
-        if unit_id not in supervisors_of:
-            result: set[int] = set()
-            seen: set[int] = set()
-            current: int | None = unit_id
-            while current is not None and current not in seen:
-                seen.add(current)
-                result |= supervising.get(current, set())
-                current = parents.get(current)
-            supervisors_of[unit_id] = result
-        return supervisors_of[unit_id]
+def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
+    """Decide today's reminders (no writes). A constant number of queries.
 
+    ``skip_already`` leaves out the people whose digest for today exists
+    (a repeat pass then does little more than read).
+    """
+    facts = load_facts(now)
+    tally = _Tally(facts, skip_already)
     hazard_ids: set[int] = set()
     untold: list[str] = []
-    for hid, number, title, unit_id, unit_name, level, deadline, acc in hazards:
-        days = (today - deadline).days
-        kind = "overdue" if days > 0 else "due_soon"
-
-        item = Item(
-            object_type="hazard",
-            object_id=hid,
-            kind=kind,
-            reason="",
-            days=days,
-            number=number,
-            title=title,
-            unit=unit_name,
-            deadline=deadline,
-            link=f"{base_url}/hazards/{hid}",
-            level=level,
-        )
-
-        told = 0
-        if acc is not None and holders.get(acc):
-            told += tell(holders[acc], item, "accountable")
-        else:
-            above = first_held_above(acc) if acc is not None else None
-            if above is not None:
-                told += tell(holders[above], item, "vacant")
-            else:
-                told += tell(admins, item, "admin")
-        if days > 0 and acc is not None:
-            superior = posts.get(acc, (None, ""))[0]
-            if superior is not None and days >= SUPERIOR_AFTER[level]:
-                told += tell(holders.get(superior, []), item, "superior")
-            if days >= SUPERVISION_AFTER:
-                for post_id in sorted(supervision_posts(unit_id)):
-                    told += tell(holders.get(post_id, []), item, "supervision")
+    for hazard in facts.hazards:
+        item = _hazard_item(hazard, facts)
+        told = sum(tally.tell(users, item, reason) for users, reason in who_hears(hazard, facts))
         if told:
-            hazard_ids.add(hid)
+            hazard_ids.add(hazard.id)
         else:
-            untold.append(number)
+            untold.append(hazard.number)
+    _add_unsigned_lists(facts, tally)
+    _add_due_inspections(facts, tally)
+    return Plan(
+        facts.today, tally.recipients, hazard_ids, facts.already, untold, tally.told_already
+    )
 
-    _add_unsigned_lists(today, base_url, posts, people, tell)
-    _add_due_inspections(today, base_url, people, tell)
-    return Plan(today, recipients, hazard_ids, already, untold, told_already)
 
-
-def _add_unsigned_lists(today: date, base_url: str, posts: dict, people: dict, tell: Any) -> None:
-    unsigned_lists = _optional("safety.services.matrix", "unsigned_lists")
-    if unsigned_lists is None:
-        return
-    for user_id, post_id, version in unsigned_lists(today):
-        if user_id not in people:
-            continue
-        title = posts.get(post_id, (None, ""))[1]
-
+def _add_unsigned_lists(facts: Facts, tally: _Tally) -> None:
+    for user_id, post_id, version in unsigned_lists(facts.today):
         item = Item(
             object_type="responsibility_list",
             object_id=post_id,
@@ -347,23 +394,18 @@ def _add_unsigned_lists(today: date, base_url: str, posts: dict, people: dict, t
             reason="holder",
             days=None,
             number=f"v{version}",
-            title=title,
+            title=facts.posts.get(post_id, (None, ""))[1],
             unit="",
             deadline=None,
-            link=f"{base_url}/matrix/",
+            link=f"{facts.base_url}/matrix/",
         )
-        tell([user_id], item, "holder")
+        tally.tell([user_id], item, "holder")
 
 
-def _add_due_inspections(today: date, base_url: str, people: dict, tell: Any) -> None:
-    due_plans = _optional("safety.services.inspections", "due_plans")
-    if due_plans is None:
-        return
-    rows = [row for row in due_plans(today) if row[0] in people]
+def _add_due_inspections(facts: Facts, tally: _Tally) -> None:
+    rows = [row for row in due_plans(facts.today) if row[0] in facts.people]
     if not rows:
         return
-    from safety.models import Checklist, InspectionPlan
-
     info = {
         pid: (checklist, unit)
         for pid, checklist, unit in db.session.execute(
@@ -375,20 +417,19 @@ def _add_due_inspections(today: date, base_url: str, people: dict, tell: Any) ->
     }
     for user_id, plan_id, next_due in rows:
         checklist, unit = info.get(plan_id, ("", ""))
-
         item = Item(
             object_type="inspection_plan",
             object_id=plan_id,
             kind="inspection_due",
             reason="holder",
-            days=(today - next_due).days if next_due else None,
+            days=(facts.today - next_due).days if next_due else None,
             number="",
             title=checklist,
             unit=unit,
             deadline=next_due,
-            link=f"{base_url}/inspections/",
+            link=f"{facts.base_url}/inspections/",
         )
-        tell([user_id], item, "holder")
+        tally.tell([user_id], item, "holder")
 
 
 # --- rendering ---------------------------------------------------------------
@@ -521,11 +562,6 @@ def render_digests(recipients: list[Recipient], today: date) -> list[RenderedDig
                     html_template.render(context),
                 )
     return [rendered[r.user_id] for r in recipients]
-
-
-def render_digest(recipient: Recipient, today: date) -> RenderedDigest:
-    """One recipient's digest (see :func:`render_digests`)."""
-    return render_digests([recipient], today)[0]
 
 
 def _what(item: Item) -> str:
@@ -754,21 +790,12 @@ def my_digests(user: User, *, limit: int = 30) -> list[DigestView]:
     if not digests:
         return []
     by_digest: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (
-        digest_id,
-        obj_type,
-        obj_id,
-        kind,
-        reason,
-        days,
-        number,
-        title,
-        status,
-    ) in db.session.execute(
+    rows = db.session.execute(
         sa.select(
             ReminderItem.digest_id,
             ReminderItem.object_type,
             ReminderItem.object_id,
+            ReminderItem.hazard_id,
             ReminderItem.kind,
             ReminderItem.reason,
             ReminderItem.days,
@@ -779,11 +806,15 @@ def my_digests(user: User, *, limit: int = 30) -> list[DigestView]:
         .outerjoin(Hazard, Hazard.id == ReminderItem.hazard_id)
         .where(ReminderItem.digest_id.in_([d[0] for d in digests]))
         .order_by(ReminderItem.id)
-    ):
+    )
+    for digest_id, obj_type, obj_id, hazard_id, kind, reason, days, number, title, status in rows:
         by_digest[digest_id].append(
             {
                 "object_type": obj_type,
                 "object_id": obj_id,
+                # The hazard's key is ``hazard_id``; ``object_id`` may be empty
+                # (rows written by the demo history) and names other things too.
+                "hazard_id": hazard_id,
                 "kind": kind,
                 "reason": reason,
                 "days": days,
