@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from safety import clock
@@ -423,6 +424,7 @@ def plans_due_for(user: User, on: date) -> list[InspectionPlan]:
             .where(_due_filter(on), holding_filter(on), PostHolder.user_id == user.id)
             .distinct()
             .order_by(InspectionPlan.next_due, InspectionPlan.id)
+            .options(selectinload(InspectionPlan.unit), selectinload(InspectionPlan.checklist))
         )
     )
 
@@ -1001,7 +1003,9 @@ def history(
         stmt = stmt.where(sa.func.coalesce(counts.c.f, 0) > 0)
     elif with_findings is False:
         stmt = stmt.where(sa.func.coalesce(counts.c.f, 0) == 0)
-    stmt = stmt.order_by(Inspection.performed_at.desc(), Inspection.id.desc())
+    stmt = stmt.order_by(Inspection.performed_at.desc(), Inspection.id.desc()).options(
+        selectinload(Inspection.unit), selectinload(Inspection.inspector)
+    )
     if limit:
         stmt = stmt.limit(limit)
     return [
