@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -230,7 +231,9 @@ def _render_form(
             {
                 "index": index,
                 "template": tmpl,
-                "result": values.get(f"result-{index}", item.result.value if item else ""),
+                "result": values.get(
+                    f"result-{index}", item.result.value if item and item.result else ""
+                ),
                 "note": values.get(f"note-{index}", (item.note or "") if item else ""),
                 "raise": values.get(f"raise-{index}", not unticked),
                 "hazard_title": values.get(f"hazard_title-{index}", prepared["title"]),
@@ -372,40 +375,43 @@ def _save(
     data.update(
         {"unit_id": unit.id, "checklist_id": checklist.id, "plan_id": plan.id if plan else None}
     )
-    if data["performed_at"] == "invalid":
-        error = ValidationError({"performed_at": _("Not a valid date and time.")})
-        saved = None
-    else:
-        try:
-            saved, error = _service_call(
-                lambda: service.save_inspection(
-                    _me(), data, inspection=inspection, submit=submit, now=clock.now()
-                )
-            )
-        except Conflict as conflict:
-            flash(conflict.message, "info")
-            return redirect(url_for("inspections.detail", inspection_id=inspection.id))
-    if error is not None:
-        if inspection is not None:
-            db.session.refresh(inspection)
-        flash(_("Nothing was saved: please correct the marked fields."), "error")
-        if any(item["photos"] for item in data["items"]):
-            flash(_("Photos you chose must be chosen again."), "info")
+    try:
+        outcome = service.save_keeping_photos(
+            _me(), data, inspection=inspection, submit=submit, now=clock.now()
+        )
+    except Conflict as conflict:
+        flash(conflict.message, "info")
+        return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    except Forbidden as error:
+        abort(403, error.message)
+    saved = outcome.inspection
+    if outcome.error is not None:
+        if outcome.photos_kept:
+            flash(_("Please correct the marked fields."), "error")
+            flash(_("Your entries and photos are kept in a draft."), "info")
+        else:
+            flash(_("Nothing was saved: please correct the marked fields."), "error")
+            if any(item["photos"] for item in data["items"]):
+                flash(_("Photos you chose must be chosen again."), "info")
         return _render_form(
             unit=unit,
             checklist=checklist,
             version=version,
             plan=plan,
-            inspection=inspection,
+            inspection=saved,
             values=values,
-            errors=error.fields,
+            errors=outcome.error.fields,
             status=422,
         )
     if submit:
         hazards = service.hazard_ids_of(saved)
         if hazards:
             flash(
-                _("Inspection submitted; %(n)d hazard(s) raised in the register.", n=len(hazards)),
+                ngettext(
+                    "Inspection submitted; %(num)d hazard raised in the register.",
+                    "Inspection submitted; %(num)d hazards raised in the register.",
+                    len(hazards),
+                ),
                 "success",
             )
         else:

@@ -53,11 +53,13 @@ from safety.services.inspections.plans import (
     update_plan,
 )
 from safety.services.inspections.recording import (
+    SaveOutcome,
     delete_draft,
     hazard_ids_of,
     prepared_hazard,
     record_inspection,
     save_inspection,
+    save_keeping_photos,
 )
 from safety.services.inspections.schedule import (
     SEASON_MONTHS,
@@ -79,6 +81,7 @@ __all__ = [
     "SECTION_MAX",
     "TEXT_MAX",
     "HistoryRow",
+    "SaveOutcome",
     "ServiceError",
     "active_checklists",
     "add_months",
@@ -104,6 +107,7 @@ __all__ = [
     "prepared_hazard",
     "record_inspection",
     "save_inspection",
+    "save_keeping_photos",
     "set_checklist_active",
     "set_plan_active",
     "summary",

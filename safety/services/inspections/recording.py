@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +74,184 @@ def _hazard_description(item: InspectionItem, inspection: Inspection, given: str
     return "\n".join(parts)
 
 
+@dataclass
+class _Checked:
+    """An inspection as given, validated: what :func:`save_inspection` writes."""
+
+    unit: Unit
+    checklist: Checklist | None
+    version: int | None
+    plan: InspectionPlan | None
+    location: str | None
+    performed_at: datetime
+    items: list[_ItemInput]
+    existing: dict[int, InspectionItem]
+
+
+def _check_editable(actor: User, inspection: Inspection | None) -> None:
+    if inspection is None:
+        return
+    if inspection.status != InspectionStatus.DRAFT:
+        raise Conflict(_("This inspection has already been submitted."))
+    if not can_edit_inspection(actor, inspection):
+        raise Forbidden(_("Only the inspector may continue this draft."))
+
+
+def _checklist_version(
+    errors: dict[str, str], checklist: Checklist | None, inspection: Inspection | None
+) -> int | None:
+    """A draft keeps the version it was started on; a new inspection takes the current one."""
+    if checklist is None:
+        return None
+    if inspection is not None and checklist.id == inspection.checklist_id:
+        return inspection.checklist_version
+    if not checklist.active:
+        errors["checklist_id"] = _("This checklist is retired.")
+    return checklist.version
+
+
+def _performed_at(errors: dict[str, str], value: Any, now: datetime) -> Any:
+    performed_at = value or now
+    if not isinstance(performed_at, datetime) or performed_at.tzinfo is None:
+        errors["performed_at"] = _("Not a valid date and time.")
+    elif performed_at > now + FUTURE_TOLERANCE:
+        errors["performed_at"] = _("An inspection cannot be dated in the future.")
+    return performed_at
+
+
+def _check_required_photos(
+    errors: dict[str, str], items: list[_ItemInput], existing: dict[int, InspectionItem]
+) -> None:
+    """A failed "photo required" item needs a photo, new or kept from the draft."""
+    for item in items:
+        if (
+            item.result == ItemResult.FAIL
+            and item.template is not None
+            and item.template.photo_required_on_fail
+            and not item.uploads
+            and _stored_photo_count(existing.get(item.index), item.remove_photo_ids) == 0
+        ):
+            errors[f"items.{item.index}.photos"] = _(
+                "“%(text)s” failed: a photo is required.", text=item.text
+            )
+
+
+def _validate(
+    data: dict[str, Any], inspection: Inspection | None, *, submit: bool, now: datetime
+) -> _Checked:
+    """Every check before anything is written; :raise ValidationError: naming the fields."""
+    errors: dict[str, str] = {}
+    unit = _ref(errors, "unit_id", Unit, data.get("unit_id"), required=True)
+    checklist = _ref(errors, "checklist_id", Checklist, data.get("checklist_id"), required=False)
+    version = _checklist_version(errors, checklist, inspection)
+    plan = _ref(errors, "plan_id", InspectionPlan, data.get("plan_id"), required=False)
+    if plan is not None and unit is not None and plan.unit_id != unit.id:
+        errors["plan_id"] = _("This plan belongs to another unit.")
+    location = _text(errors, "location", data.get("location"), LOCATION_MAX, required=False)
+    performed_at = _performed_at(errors, data.get("performed_at"), now)
+    template = checklist_items(checklist, version) if checklist is not None else []
+    items = _parse_items(errors, data.get("items"), template, submit=submit)
+    existing = {item.position: item for item in inspection.items} if inspection else {}
+    if submit:
+        _check_required_photos(errors, items, existing)
+    _raise(errors)
+    return _Checked(unit, checklist, version, plan, location, performed_at, items, existing)
+
+
+def _claim_draft(inspection: Inspection) -> None:
+    """Of two submits racing for one draft, only one finds it a draft."""
+    claimed = db.session.execute(
+        sa.update(Inspection)
+        .where(Inspection.id == inspection.id, Inspection.status == InspectionStatus.DRAFT)
+        .values(status=InspectionStatus.SUBMITTED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict(_("This inspection has already been submitted."))
+
+
+def _write_header(
+    actor: User, inspection: Inspection | None, checked: _Checked, *, submit: bool, now: datetime
+) -> Inspection:
+    if inspection is None:
+        inspection = Inspection(inspector_id=actor.id, created_at=now)
+        db.session.add(inspection)
+    inspection.unit_id = checked.unit.id
+    inspection.checklist_id = checked.checklist.id if checked.checklist else None
+    inspection.checklist_version = checked.version
+    inspection.plan_id = checked.plan.id if checked.plan else None
+    inspection.location = checked.location
+    inspection.performed_at = checked.performed_at
+    inspection.status = InspectionStatus.SUBMITTED if submit else InspectionStatus.DRAFT
+    inspection.submitted_at = now if submit else None
+    db.session.flush()
+    return inspection
+
+
+def _write_photos(
+    row: InspectionItem, item: _ItemInput, stored: list[Any], now: datetime
+) -> list[str]:
+    """Remove the photos asked for, add the new ones; the names of files to delete."""
+    removed: list[str] = []
+    for photo in db.session.scalars(
+        sa.select(InspectionPhoto).where(
+            InspectionPhoto.item_id == row.id,
+            InspectionPhoto.id.in_(item.remove_photo_ids or {-1}),
+        )
+    ):
+        removed += [photo.stored_name, photo.thumb_name]
+        db.session.delete(photo)
+    for file in stored:
+        db.session.add(
+            InspectionPhoto(
+                item_id=row.id,
+                stored_name=file.stored_name,
+                thumb_name=file.thumb_name,
+                content_type=file.content_type,
+                created_at=now,
+            )
+        )
+    return removed
+
+
+def _write_items(
+    inspection: Inspection, checked: _Checked, stored_uploads: dict[int, list[Any]], now: datetime
+) -> tuple[list[tuple[_ItemInput, InspectionItem]], list[str]]:
+    """Item rows as given. A draft item without a result is kept only while it has photos."""
+    existing = dict(checked.existing)
+    rows: list[tuple[_ItemInput, InspectionItem]] = []
+    removed: list[str] = []
+    for item in checked.items:
+        row = existing.pop(item.index, None)
+        if (
+            item.result is None
+            and not stored_uploads[item.index]
+            and _stored_photo_count(row, item.remove_photo_ids) == 0
+        ):
+            if row is not None:
+                removed += _delete_item(row)
+            continue
+        if row is None:
+            row = InspectionItem(inspection_id=inspection.id, position=item.index)
+            db.session.add(row)
+        row.text, row.result, row.note = item.text, item.result, item.note
+        _keep_prepared_hazard(row, item.hazard)
+        db.session.flush()
+        removed += _write_photos(row, item, stored_uploads[item.index], now)
+        rows.append((item, row))
+    for row in existing.values():  # items dropped from the list
+        removed += _delete_item(row)
+    db.session.flush()
+    return rows, removed
+
+
+def _move_plan_on(plan: InspectionPlan | None, performed_at: datetime) -> None:
+    """A plan done (on or after its due date, or early) is next due after that."""
+    if plan is not None and plan.active and plan.next_due is not None:
+        done_on = clock.local_date(performed_at)
+        plan.next_due = next_occurrence(plan.kind, plan.start_date, max(plan.next_due, done_on))
+
+
 def save_inspection(
     actor: User,
     data: dict[str, Any],
@@ -96,137 +275,38 @@ def save_inspection(
     :raise Conflict: when the inspection was already submitted (no duplicate hazards).
     :raise Forbidden: when ``actor`` may not edit this draft.
     """
-    if inspection is not None:
-        if inspection.status != InspectionStatus.DRAFT:
-            raise Conflict(_("This inspection has already been submitted."))
-        if not can_edit_inspection(actor, inspection):
-            raise Forbidden(_("Only the inspector may continue this draft."))
-    errors: dict[str, str] = {}
-    unit = _ref(errors, "unit_id", Unit, data.get("unit_id"), required=True)
-    checklist = _ref(errors, "checklist_id", Checklist, data.get("checklist_id"), required=False)
-    if inspection is not None and checklist is not None and checklist.id == inspection.checklist_id:
-        version = inspection.checklist_version
-    elif checklist is not None:
-        if not checklist.active:
-            errors["checklist_id"] = _("This checklist is retired.")
-        version = checklist.version
-    else:
-        version = None
-    plan = _ref(errors, "plan_id", InspectionPlan, data.get("plan_id"), required=False)
-    if plan is not None and unit is not None and plan.unit_id != unit.id:
-        errors["plan_id"] = _("This plan belongs to another unit.")
-    location = _text(errors, "location", data.get("location"), LOCATION_MAX, required=False)
-    performed_at = data.get("performed_at") or now
-    if not isinstance(performed_at, datetime) or performed_at.tzinfo is None:
-        errors["performed_at"] = _("Not a valid date and time.")
-    elif performed_at > now + FUTURE_TOLERANCE:
-        errors["performed_at"] = _("An inspection cannot be dated in the future.")
-    template = checklist_items(checklist, version) if checklist is not None else []
-    items = _parse_items(errors, data.get("items"), template, submit=submit)
-
-    existing: dict[int, InspectionItem] = {}
-    if inspection is not None:
-        existing = {item.position: item for item in inspection.items}
-    if submit:
-        for item in items:
-            if (
-                item.result == ItemResult.FAIL
-                and item.template is not None
-                and item.template.photo_required_on_fail
-                and not item.uploads
-                and _stored_photo_count(existing.get(item.index), item.remove_photo_ids) == 0
-            ):
-                errors[f"items.{item.index}.photos"] = _(
-                    "“%(text)s” failed: a photo is required.", text=item.text
-                )
-    _raise(errors)
-
+    _check_editable(actor, inspection)
+    checked = _validate(data, inspection, submit=submit, now=now)
     written: list[str] = []
-    removed_files: list[str] = []
     try:
         if submit and inspection is not None:
-            # Claim the draft: of two submits racing, only one finds it a draft.
-            claimed = db.session.execute(
-                sa.update(Inspection)
-                .where(Inspection.id == inspection.id, Inspection.status == InspectionStatus.DRAFT)
-                .values(status=InspectionStatus.SUBMITTED)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if claimed != 1:
-                raise Conflict(_("This inspection has already been submitted."))
+            _claim_draft(inspection)
         stored_uploads = {
             item.index: [_store(u, written, f"items.{item.index}.photos") for u in item.uploads]
-            for item in items
+            for item in checked.items
         }
-        if inspection is None:
-            inspection = Inspection(inspector_id=actor.id, created_at=now)
-            db.session.add(inspection)
-        inspection.unit_id = unit.id
-        inspection.checklist_id = checklist.id if checklist else None
-        inspection.checklist_version = version
-        inspection.plan_id = plan.id if plan else None
-        inspection.location = location
-        inspection.performed_at = performed_at
-        inspection.status = InspectionStatus.SUBMITTED if submit else InspectionStatus.DRAFT
-        inspection.submitted_at = now if submit else None
-        db.session.flush()
-
-        rows: list[tuple[_ItemInput, InspectionItem]] = []
-        for item in items:
-            row = existing.pop(item.index, None)
-            if item.result is None:
-                if row is not None:
-                    removed_files += _delete_item(row)
-                continue
-            if row is None:
-                row = InspectionItem(inspection_id=inspection.id, position=item.index)
-                db.session.add(row)
-            row.text, row.result, row.note = item.text, item.result, item.note
-            _keep_prepared_hazard(row, item.hazard)
-            db.session.flush()
-            for photo in db.session.scalars(
-                sa.select(InspectionPhoto).where(
-                    InspectionPhoto.item_id == row.id,
-                    InspectionPhoto.id.in_(item.remove_photo_ids or {-1}),
-                )
-            ):
-                removed_files += [photo.stored_name, photo.thumb_name]
-                db.session.delete(photo)
-            for stored in stored_uploads[item.index]:
-                db.session.add(
-                    InspectionPhoto(
-                        item_id=row.id,
-                        stored_name=stored.stored_name,
-                        thumb_name=stored.thumb_name,
-                        content_type=stored.content_type,
-                        created_at=now,
-                    )
-                )
-            rows.append((item, row))
-        for row in existing.values():  # items dropped from the list
-            removed_files += _delete_item(row)
-        db.session.flush()
-
+        inspection = _write_header(actor, inspection, checked, submit=submit, now=now)
+        rows, removed_files = _write_items(inspection, checked, stored_uploads, now)
         hazard_ids: list[int] = []
         if submit:
             hazard_ids = _raise_hazards(actor, inspection, rows, now=now, written=written)
-            if plan is not None and plan.active and plan.next_due is not None:
-                done_on = clock.local_date(performed_at)
-                plan.next_due = next_occurrence(
-                    plan.kind, plan.start_date, max(plan.next_due, done_on)
-                )
+            _move_plan_on(checked.plan, checked.performed_at)
         audit.record(
             actor,
             "inspection.submit" if submit else "inspection.save",
             inspection,
             {
-                "unit_id": unit.id,
+                "unit_id": checked.unit.id,
                 "checklist_id": inspection.checklist_id,
-                "checklist_version": version,
+                "checklist_version": checked.version,
                 "plan_id": inspection.plan_id,
                 "items": len(rows),
                 "hazard_ids": hazard_ids,
-                **({"plan_next_due": plan.next_due} if submit and plan is not None else {}),
+                **(
+                    {"plan_next_due": checked.plan.next_due}
+                    if submit and checked.plan is not None
+                    else {}
+                ),
             },
             now=now,
         )
@@ -237,6 +317,57 @@ def save_inspection(
         raise
     _delete_files(removed_files)
     return inspection
+
+
+@dataclass
+class SaveOutcome:
+    """What :func:`save_keeping_photos` did: saved, or refused (photos kept or not)."""
+
+    inspection: Inspection | None
+    error: ValidationError | None = None
+    photos_kept: bool = False
+
+
+def save_keeping_photos(
+    actor: User,
+    data: dict[str, Any],
+    *,
+    inspection: Inspection | None = None,
+    submit: bool,
+    now: datetime,
+) -> SaveOutcome:
+    """:func:`save_inspection` for the phone form: photos chosen are not lost.
+
+    When the save is refused for a field and photos were chosen, the entries
+    are kept as a draft with those photos (a draft asks for no result), so
+    that the inspector corrects the form without choosing them again. The
+    outcome's ``inspection`` is then that draft (new, or the one given).
+
+    :raise Conflict: :raise Forbidden: as :func:`save_inspection`.
+    """
+    try:
+        return SaveOutcome(
+            save_inspection(actor, data, inspection=inspection, submit=submit, now=now)
+        )
+    except ValidationError as error:
+        refused = error
+    items = data.get("items")
+    has_uploads = isinstance(items, list) and any(
+        isinstance(item, dict) and item.get("photos") for item in items
+    )
+    if inspection is not None:
+        db.session.refresh(inspection)
+    if not has_uploads:
+        return SaveOutcome(inspection, refused)
+    if "performed_at" in refused.fields:
+        data = {**data, "performed_at": None}  # the draft is dated now meanwhile
+    try:
+        draft = save_inspection(actor, data, inspection=inspection, submit=False, now=now)
+    except ValidationError:
+        if inspection is not None:
+            db.session.refresh(inspection)
+        return SaveOutcome(inspection, refused)
+    return SaveOutcome(draft, refused, photos_kept=True)
 
 
 def _keep_prepared_hazard(row: InspectionItem, hazard: dict[str, Any] | None) -> None:
