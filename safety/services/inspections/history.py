@@ -1,15 +1,18 @@
-"""Submitted inspections: history with counts, findings, drafts, summaries."""
+"""Submitted inspections: history with counts, findings, drafts, summaries, Excel."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from safety import clock
 from safety.extensions import db
 from safety.models import (
     Hazard,
@@ -138,3 +141,70 @@ def summary(rows: Sequence[HistoryRow]) -> dict[str, Any]:
         "hazards": sum(r.hazards for r in rows),
         "pass_rate": passed / (passed + failed) if passed + failed else None,
     }
+
+
+#: Characters that make a spreadsheet read a text as a formula.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _as_text(cell: Any) -> None:
+    """A text a spreadsheet would run as a formula is stored as plain text."""
+    if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+        cell.data_type = "s"
+
+
+def history_workbook(rows: Sequence[HistoryRow], checklist_names: dict[int, str]) -> bytes:
+    """The history as an Excel workbook, headers in the reader's language."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Inspections")
+    sheet.append(
+        [
+            _("No."),
+            _("Performed at"),
+            _("Unit"),
+            _("Checklist"),
+            _("Version"),
+            _("Location"),
+            _("Inspector"),
+            _("Passed"),
+            _("Failed"),
+            _("Not applicable"),
+            _("Pass rate"),
+            _("Hazards raised"),
+        ]
+    )
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        inspection = row.inspection
+        sheet.append(
+            [
+                inspection.id,
+                inspection.performed_at.astimezone(clock.tz()).replace(tzinfo=None),
+                f"{inspection.unit.code} {inspection.unit.name}",
+                checklist_names.get(inspection.checklist_id or -1, ""),
+                inspection.checklist_version,
+                inspection.location or "",
+                inspection.inspector.name if inspection.inspector else "",
+                row.passed,
+                row.failed,
+                row.not_applicable,
+                round(row.pass_rate, 4) if row.pass_rate is not None else None,
+                row.hazards,
+            ]
+        )
+        for cell in sheet[sheet.max_row]:
+            _as_text(cell)
+        sheet.cell(row=sheet.max_row, column=2).number_format = "yyyy-mm-dd hh:mm"
+        sheet.cell(row=sheet.max_row, column=11).number_format = "0.0%"
+    for column, width in zip(
+        "ABCDEFGHIJKL", (8, 18, 28, 28, 8, 20, 14, 8, 8, 8, 10, 10), strict=True
+    ):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
