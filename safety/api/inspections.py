@@ -103,7 +103,8 @@ class InspectionItemSchema(Schema):
     id = fields.Integer()
     position = fields.Integer()
     text = fields.String()
-    result = fields.Enum(ItemResult, by_value=True)
+    #: null only on a draft item kept for its photos
+    result = fields.Enum(ItemResult, by_value=True, allow_none=True)
     note = fields.String(allow_none=True)
     hazard_id = fields.Integer(allow_none=True)
     #: The hazard prepared for a failed item (kept by drafts; what was raised).

@@ -11,10 +11,8 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,12 +21,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from safety import clock
-from safety.extensions import db, login_manager
+from safety.extensions import login_manager
 from safety.forms import EmptyForm, apply_service_errors
 from safety.inspections import bp
 from safety.inspections.forms import (
@@ -45,13 +44,10 @@ from safety.inspections.forms import (
 )
 from safety.models import (
     Checklist,
-    ChecklistItem,
     Inspection,
-    InspectionPhoto,
     InspectionPlan,
     InspectionStatus,
     ItemResult,
-    Post,
     Unit,
     User,
 )
@@ -82,11 +78,8 @@ def _me() -> User:
 
 
 def hazard_url(hazard_id: int) -> str:
-    """The hazard's page, whatever the hazards area calls its detail view."""
-    for endpoint in ("hazards.detail", "hazards.show", "hazards.hazard"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, hazard_id=hazard_id)
-    return f"/hazards/{hazard_id}"
+    """The hazard's page in the register."""
+    return url_for("hazards.detail", hazard_id=hazard_id)
 
 
 def _context(**values: Any) -> dict[str, Any]:
@@ -96,18 +89,14 @@ def _context(**values: Any) -> dict[str, Any]:
         "status_labels": STATUS_LABELS,
         "hazard_status_labels": HAZARD_STATUS_LABELS,
         "level_labels": LEVEL_LABELS,
-        "checklist_names": dict(db.session.execute(sa.select(Checklist.id, Checklist.name)).all()),
+        "checklist_names": service.checklist_names(),
         **values,
     }
 
 
-def _units() -> list[Unit]:
-    return list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
-
-
 def _unit_choices(blank: str | None = None) -> list[SelectChoice]:
     head = [("", blank)] if blank is not None else []
-    return choices(head + [(u.id, f"{u.code} · {u.name}") for u in _units()])
+    return choices(head + [(u.id, f"{u.code} · {u.name}") for u in service.units_by_code()])
 
 
 def _checklist_choices(blank: str | None = None) -> list[SelectChoice]:
@@ -154,20 +143,20 @@ def index() -> str:
 def new() -> Any:
     """Pick unit and checklist (a QR code brings ``?unit=CODE``), then fill in the form."""
     today = clock.today()
-    plan = None
-    plan_id = request.args.get("plan", type=int)
-    if plan_id:
-        plan = db.session.get(InspectionPlan, plan_id)
+    plan = service.plan_or_none(request.args.get("plan", type=int))
     unit_code = request.args.get("unit", "").strip()
     unit = None
     if plan is not None:
         unit = plan.unit
     elif unit_code:
-        unit = db.session.scalar(sa.select(Unit).where(Unit.code == unit_code))
+        unit = service.unit_by_code(unit_code)
         if unit is None:
             flash(_("No unit has the code %(code)s.", code=unit_code), "error")
-    checklist_id = request.args.get("checklist", type=int) or (plan.checklist_id if plan else None)
-    checklist = db.session.get(Checklist, checklist_id) if checklist_id else None
+    checklist_id = request.args.get("checklist", type=int)
+    if unit is not None and plan is None and checklist_id is None:
+        # A QR code on a unit with one plan due opens that plan's checklist.
+        plan = service.only_plan_due(unit.id, today)
+    checklist = service.checklist_or_none(checklist_id or (plan.checklist_id if plan else None))
     location = request.args.get("location", "").strip()[: service.LOCATION_MAX]
     if unit is not None and checklist is not None and checklist.active:
         return _render_form(
@@ -184,10 +173,11 @@ def new() -> Any:
         location=location,
     )
     form.unit.choices = choices(
-        [("", _("Choose a unit"))] + [(u.code, f"{u.code} · {u.name}") for u in _units()]
+        [("", _("Choose a unit"))]
+        + [(u.code, f"{u.code} · {u.name}") for u in service.units_by_code()]
     )
     form.checklist.choices = _checklist_choices(_("Choose a checklist"))
-    suggested = [p for p in service.plans_for_unit(unit.id)] if unit is not None else []
+    suggested = service.plans_for_unit(unit.id) if unit is not None else []
     return render_template(
         "inspections/start.html",
         **_context(
@@ -230,7 +220,9 @@ def _render_form(
             {
                 "index": index,
                 "template": tmpl,
-                "result": values.get(f"result-{index}", item.result.value if item else ""),
+                "result": values.get(
+                    f"result-{index}", item.result.value if item and item.result else ""
+                ),
                 "note": values.get(f"note-{index}", (item.note or "") if item else ""),
                 "raise": values.get(f"raise-{index}", not unticked),
                 "hazard_title": values.get(f"hazard_title-{index}", prepared["title"]),
@@ -321,8 +313,7 @@ def _read_form(count: int) -> tuple[dict[str, Any], dict[str, Any]]:
 def create() -> Any:
     unit = get_or_404(Unit, request.form.get("unit_id", type=int) or -1)
     checklist = get_or_404(Checklist, request.form.get("checklist_id", type=int) or -1)
-    plan_id = request.form.get("plan_id", type=int)
-    plan = db.session.get(InspectionPlan, plan_id) if plan_id else None
+    plan = service.plan_or_none(request.form.get("plan_id", type=int))
     return _save(unit=unit, checklist=checklist, version=checklist.version, plan=plan)
 
 
@@ -336,7 +327,7 @@ def edit(inspection_id: int) -> Any:
     if not service.can_edit_inspection(_me(), inspection):
         abort(403)
     checklist = get_or_404(Checklist, inspection.checklist_id or -1)
-    plan = db.session.get(InspectionPlan, inspection.plan_id) if inspection.plan_id else None
+    plan = service.plan_or_none(inspection.plan_id)
     if request.method == "POST":
         return _save(
             unit=inspection.unit,
@@ -372,40 +363,43 @@ def _save(
     data.update(
         {"unit_id": unit.id, "checklist_id": checklist.id, "plan_id": plan.id if plan else None}
     )
-    if data["performed_at"] == "invalid":
-        error = ValidationError({"performed_at": _("Not a valid date and time.")})
-        saved = None
-    else:
-        try:
-            saved, error = _service_call(
-                lambda: service.save_inspection(
-                    _me(), data, inspection=inspection, submit=submit, now=clock.now()
-                )
-            )
-        except Conflict as conflict:
-            flash(conflict.message, "info")
-            return redirect(url_for("inspections.detail", inspection_id=inspection.id))
-    if error is not None:
-        if inspection is not None:
-            db.session.refresh(inspection)
-        flash(_("Nothing was saved: please correct the marked fields."), "error")
-        if any(item["photos"] for item in data["items"]):
-            flash(_("Photos you chose must be chosen again."), "info")
+    try:
+        outcome = service.save_keeping_photos(
+            _me(), data, inspection=inspection, submit=submit, now=clock.now()
+        )
+    except Conflict as conflict:
+        flash(conflict.message, "info")
+        return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    except Forbidden as error:
+        abort(403, error.message)
+    saved = outcome.inspection
+    if outcome.error is not None:
+        if outcome.photos_kept:
+            flash(_("Please correct the marked fields."), "error")
+            flash(_("Your entries and photos are kept in a draft."), "info")
+        else:
+            flash(_("Nothing was saved: please correct the marked fields."), "error")
+            if any(item["photos"] for item in data["items"]):
+                flash(_("Photos you chose must be chosen again."), "info")
         return _render_form(
             unit=unit,
             checklist=checklist,
             version=version,
             plan=plan,
-            inspection=inspection,
+            inspection=saved,
             values=values,
-            errors=error.fields,
+            errors=outcome.error.fields,
             status=422,
         )
     if submit:
         hazards = service.hazard_ids_of(saved)
         if hazards:
             flash(
-                _("Inspection submitted; %(n)d hazard(s) raised in the register.", n=len(hazards)),
+                ngettext(
+                    "Inspection submitted; %(num)d hazard raised in the register.",
+                    "Inspection submitted; %(num)d hazards raised in the register.",
+                    len(hazards),
+                ),
                 "success",
             )
         else:
@@ -419,9 +413,7 @@ def _save(
 def detail(inspection_id: int) -> str:
     """The inspection as it was: items of its checklist version, photos, findings."""
     inspection = get_or_404(Inspection, inspection_id)
-    checklist = (
-        db.session.get(Checklist, inspection.checklist_id) if inspection.checklist_id else None
-    )
+    checklist = service.checklist_or_none(inspection.checklist_id)
     template = (
         {i.position: i for i in service.checklist_items(checklist, inspection.checklist_version)}
         if checklist is not None
@@ -462,12 +454,7 @@ def photo(name: str) -> Response:
     """A stored inspection photo (or its thumbnail), for signed-in people only."""
     from safety.services.photos import photo_path
 
-    found = db.session.scalar(
-        sa.select(InspectionPhoto.id).where(
-            sa.or_(InspectionPhoto.stored_name == name, InspectionPhoto.thumb_name == name)
-        )
-    )
-    if found is None:
+    if not service.is_inspection_photo(name):
         abort(404)
     try:
         path = photo_path(name)
@@ -483,22 +470,11 @@ def photo(name: str) -> Response:
 
 @bp.route("/checklists")
 def checklists() -> str:
-    items = list(
-        db.session.scalars(sa.select(Checklist).order_by(Checklist.active.desc(), Checklist.name))
-    )
-    counts = dict(
-        db.session.execute(
-            sa.select(ChecklistItem.checklist_id, sa.func.count(ChecklistItem.id))
-            .join(Checklist, Checklist.id == ChecklistItem.checklist_id)
-            .where(ChecklistItem.version == Checklist.version)
-            .group_by(ChecklistItem.checklist_id)
-        ).all()
-    )
     return render_template(
         "inspections/checklists.html",
         **_context(
-            checklists=items,
-            counts=counts,
+            checklists=service.all_checklists(),
+            counts=service.current_item_counts(),
             can_manage=service.can_manage_checklists(_me(), clock.today()),
         ),
     )
@@ -620,7 +596,6 @@ def checklist_edit(checklist_id: int) -> Any:
             else:
                 flash(_("Checklist saved."), "success")
             return redirect(url_for("inspections.checklist_detail", checklist_id=checklist.id))
-        db.session.refresh(checklist)
         return _checklist_form(
             checklist=checklist,
             rows=items,
@@ -709,11 +684,9 @@ def checklist_import_view() -> Any:
 def _plan_form(form: PlanForm) -> PlanForm:
     form.unit_id.choices = _unit_choices(_("Choose a unit"))
     form.checklist_id.choices = _checklist_choices(_("Choose a checklist"))
-    posts = db.session.execute(
-        sa.select(Post.id, Post.title, Unit.code).join(Unit).order_by(Unit.code, Post.title)
-    ).all()
     form.responsible_post_id.choices = choices(
-        [("", _("Choose a post"))] + [(pid, f"{code} · {title}") for pid, title, code in posts]
+        [("", _("Choose a post"))]
+        + [(pid, f"{code} · {title}") for pid, title, code in service.post_choices()]
     )
     return form
 
@@ -721,19 +694,10 @@ def _plan_form(form: PlanForm) -> PlanForm:
 @bp.route("/plans")
 def plans() -> str:
     today = clock.today()
-    unit_id = request.args.get("unit", type=int)
-    stmt = sa.select(InspectionPlan).where(InspectionPlan.active.is_(True))
-    if unit_id:
-        stmt = stmt.where(InspectionPlan.unit_id == unit_id)
-    items = list(
-        db.session.scalars(
-            stmt.order_by(InspectionPlan.next_due.is_(None), InspectionPlan.next_due)
-        )
-    )
-    posts = {p.id: p for p in db.session.scalars(sa.select(Post))}
+    items = service.active_plans(request.args.get("unit", type=int))
     return render_template(
         "inspections/plans.html",
-        **_context(plans=items, posts=posts, today=today, can_plan=True),
+        **_context(plans=items, posts=service.posts_of(items), today=today, can_plan=True),
     )
 
 
@@ -774,7 +738,6 @@ def plan_edit(plan_id: int) -> Any:
         if error is None:
             flash(_("Plan saved."), "success")
             return redirect(url_for("inspections.plans"))
-        db.session.refresh(plan)
         apply_service_errors(form, error)
     return render_template(
         "inspections/plan_form.html",
@@ -799,7 +762,7 @@ def plan_stop(plan_id: int) -> Response:
 
 
 def _unit_by_code(code: str) -> Unit:
-    unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
+    unit = service.unit_by_code(code)
     if unit is None:
         abort(404)
     return unit
@@ -823,9 +786,7 @@ def unit_page(code: str) -> str:
             location=location,
             qr_url=qrcodes.inspection_url(unit, location),
             can_plan=service.can_manage_plans(_me(), unit.id, today),
-            org_url=url_for("org.unit_detail", unit_id=unit.id)
-            if "org.unit_detail" in current_app.view_functions
-            else None,
+            org_url=url_for("org.unit_detail", unit_id=unit.id),
         ),
     )
 
@@ -875,17 +836,11 @@ def _history_rows() -> tuple[HistoryFilterForm, list[service.HistoryRow]]:
     form.unit.choices = _unit_choices(_("All units"))
     form.checklist.choices = choices(
         [("", _("All checklists"))]
-        + [
-            (c.id, c.name)
-            for c in db.session.scalars(sa.select(Checklist).order_by(Checklist.name))
-        ]
+        + sorted(service.checklist_names().items(), key=lambda pair: pair[1])
     )
-    inspectors = db.session.scalars(
-        sa.select(User)
-        .where(User.id.in_(sa.select(Inspection.inspector_id).distinct()))
-        .order_by(User.name)
+    form.inspector.choices = choices(
+        [("", _("Everyone"))] + [(u.id, u.name) for u in service.inspectors()]
     )
-    form.inspector.choices = choices([("", _("Everyone"))] + [(u.id, u.name) for u in inspectors])
     form.validate()
 
     def bound(value: date | None, shift: int) -> datetime | None:
@@ -923,60 +878,9 @@ def history() -> str:
 
 @bp.route("/history.xlsx")
 def history_export() -> Response:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     _form, rows = _history_rows()
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Inspections")
-    headers = [
-        _("No."),
-        _("Performed at"),
-        _("Unit"),
-        _("Checklist"),
-        _("Version"),
-        _("Location"),
-        _("Inspector"),
-        _("Passed"),
-        _("Failed"),
-        _("Not applicable"),
-        _("Pass rate"),
-        _("Hazards raised"),
-    ]
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    checklists = {c.id: c.name for c in db.session.scalars(sa.select(Checklist))}
-    for row in rows:
-        inspection = row.inspection
-        sheet.append(
-            [
-                inspection.id,
-                inspection.performed_at.astimezone(clock.tz()).replace(tzinfo=None),
-                f"{inspection.unit.code} {inspection.unit.name}",
-                checklists.get(inspection.checklist_id, ""),
-                inspection.checklist_version,
-                inspection.location or "",
-                inspection.inspector.name if inspection.inspector else "",
-                row.passed,
-                row.failed,
-                row.not_applicable,
-                round(row.pass_rate, 4) if row.pass_rate is not None else None,
-                row.hazards,
-            ]
-        )
-        sheet.cell(row=sheet.max_row, column=2).number_format = "yyyy-mm-dd hh:mm"
-        sheet.cell(row=sheet.max_row, column=11).number_format = "0.0%"
-    for column, width in zip(
-        "ABCDEFGHIJKL", (8, 18, 28, 28, 8, 20, 14, 8, 8, 8, 10, 10), strict=True
-    ):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
     return send_file(
-        out,
+        io.BytesIO(service.history_workbook(rows, service.checklist_names())),
         mimetype=XLSX,
         as_attachment=True,
         download_name=f"inspections-{clock.today().isoformat()}.xlsx",

@@ -106,7 +106,8 @@ class InspectionItem(IdMixin, Base):
     inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id"), index=True)
     position: Mapped[int]
     text: Mapped[str] = mapped_column(sa.Text)
-    result: Mapped[ItemResult] = mapped_column(enum_column(ItemResult))
+    #: Empty only on a draft's item kept for its photos before a result was chosen.
+    result: Mapped[ItemResult | None] = mapped_column(enum_column(ItemResult))
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: Hazard raised by this failed item (one at most).
     hazard_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazards.id"), unique=True)
