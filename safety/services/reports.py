@@ -293,6 +293,33 @@ def resolve_scope(unit_id: Any) -> Scope:
     return Scope(unit, tuple(scope.subtree(unit.id)), units, dict(children))
 
 
+def home_unit_id(user_id: int, today: date, allowed: set[int] | None = None) -> int | None:
+    """The unit a reader's reports open on: the highest unit among the posts they
+    hold today (within ``allowed`` when given); ``None`` (the whole group) for
+    someone who holds no post, such as an administrator."""
+    from safety.services.org import holding_filter
+
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.parent_id)
+        .join(Post, Post.unit_id == Unit.id)
+        .join(PostHolder, PostHolder.post_id == Post.id)
+        .where(PostHolder.user_id == user_id, holding_filter(today))
+    ).all()
+    own = {uid for uid, _parent in rows if allowed is None or uid in allowed}
+    if not own:
+        return min(allowed) if allowed else None
+    parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).tuples().all())
+
+    def depth(uid: int) -> int:
+        seen: set[int] = set()
+        while parents.get(uid) is not None and uid not in seen:
+            seen.add(uid)
+            uid = parents[uid]  # type: ignore[assignment]
+        return len(seen)
+
+    return min(own, key=lambda uid: (depth(uid), uid))
+
+
 # --- time helpers --------------------------------------------------------------
 
 
