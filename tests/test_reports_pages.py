@@ -189,5 +189,5 @@ def test_accountability_workbook_reads_back(signed_in: Any, ds: report_data.Data
         ("张一", "2026-02-02 – 2026-02-10", 9),
         ("李二", "2026-02-11 – 2026-04-05", 54),
     ]
-    assert "未签认第 1 版" in rows[1][9]
+    assert "未签字确认第 1 版" in rows[1][9]
     assert rows[0][10] == "2026-02-02 – 2026-02-10: 9"
