@@ -23,6 +23,8 @@ from safety.reports.charts import Bar, bar_chart, line_chart
 from safety.services import report_exports, reports
 from safety.services.errors import ValidationError
 
+#: Overdue lines the monthly page shows (the most overdue); the exports list all.
+MONTHLY_PAGE_LINES = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
@@ -323,7 +325,9 @@ def monthly():  # noqa: ANN201
         scope, period = _monthly_inputs()
     except ValidationError as error:
         return _render_error("reports/monthly.html", error, **_form_context())
-    report = reports.monthly_report(scope, period, today=clock.today())
+    report = reports.monthly_report(
+        scope, period, today=clock.today(), overdue_limit=MONTHLY_PAGE_LINES
+    )
     query = urlencode({"unit_id": scope.unit_id or "", "period": period.key})
     return render_template(
         "reports/monthly.html",
