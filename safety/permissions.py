@@ -264,3 +264,23 @@ def can_view_reports(user: User | None, today: date) -> bool:
         )
     )
     return bool(db.session.scalar(sa.select(sa.or_(by_level.exists(), by_responsibility.exists()))))
+
+
+def report_unit_ids(user: User | None, today: date) -> set[int] | None:
+    """Units whose report figures ``user`` may read: ``None`` means every unit.
+
+    Readers by :func:`can_view_reports` see the whole group; anyone else with a
+    responsibility (a workshop safety officer, say) sees the units it covers
+    and the units of the posts they hold, so the reports show their own unit
+    instead of refusing. An empty set means no reports at all.
+    """
+    if can_view_reports(user, today):
+        return None
+    if user is None or not getattr(user, "active", False):
+        return set()
+    own = db.session.scalars(
+        sa.select(Post.unit_id)
+        .join(PostHolder, PostHolder.post_id == Post.id)
+        .where(PostHolder.user_id == user.id, holding_filter(today))
+    )
+    return covered_unit_ids(user, today) | set(own)

@@ -45,3 +45,24 @@ def test_line_chart_draws_one_polyline_per_series() -> None:
 def test_charts_with_no_data_still_render() -> None:
     assert ElementTree.fromstring(str(bar_chart([], title="none", chart_id="c3")))
     assert ElementTree.fromstring(str(line_chart([], [], title="none", chart_id="c4")))
+
+
+def test_charts_with_links_are_not_images() -> None:
+    """axe's nested-interactive: a role=img hides its children, so its links could
+    not be reached. A chart with links is a labelled group; its links name their bar."""
+    for svg in (
+        str(bar_chart([Bar("甲", 3, "/a")], title="T", chart_id="c3")),
+        str(line_chart(["01"], [("a", [1], ["/x"])], title="L", chart_id="c4")),
+    ):
+        root = ElementTree.fromstring(svg)
+        assert root.get("role") == "group"
+        assert root.get("aria-labelledby") == f"{root.get('id')}-t"
+        for element in root.iter():
+            assert element.get("role") != "img"
+        for link in root.iter(f"{SVG}a"):
+            assert link.get("aria-label")
+
+
+def test_a_chart_without_links_stays_an_image() -> None:
+    root = ElementTree.fromstring(str(bar_chart([Bar("甲", 3)], title="T", chart_id="c5")))
+    assert root.get("role") == "img"

@@ -189,5 +189,26 @@ def test_accountability_workbook_reads_back(signed_in: Any, ds: report_data.Data
         ("张一", "2026-02-02 – 2026-02-10", 9),
         ("李二", "2026-02-11 – 2026-04-05", 54),
     ]
-    assert "未签认第 1 版" in rows[1][9]
+    assert "未签字确认第 1 版" in rows[1][9]
     assert rows[0][10] == "2026-02-02 – 2026-02-10: 9"
+
+
+def test_the_monthly_page_caps_the_overdue_list_the_exports_keep_it_all(
+    signed_in: Any, ds: report_data.DataSet, monkeypatch: Any
+) -> None:
+    """At 100k hazards the page listed ~2,000 overdue lines (511 KB): it shows the
+    most overdue ones and says where the rest are; the workbook has them all."""
+    from safety.reports import views
+
+    monkeypatch.setattr(views, "MONTHLY_PAGE_LINES", 2)
+    query = f"unit_id={ds.units['G'].id}&period=2026-03"
+    html = signed_in.get(f"/reports/monthly?{query}").get_data(as_text=True)
+    table = html.split('id="monthly-overdue"')[1].split("</table>")[0]
+    h = ds.hazards
+    assert table.count("<tr>") == 1 + 2  # header and the two most overdue
+    assert h["H5"].number in table and h["H7"].number in table
+    assert h["H4"].number not in table
+    assert "显示逾期最久的 2 条，共 4 条" in html
+    book = load_workbook(BytesIO(signed_in.get(f"/reports/monthly.xlsx?{query}").data))
+    numbers = {c.value for row in book.worksheets[3].iter_rows() for c in row}
+    assert {h[k].number for k in ("H4", "H5", "H6", "H7")} <= numbers

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import re
-import shutil
 import subprocess
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -46,43 +43,16 @@ def pdf_text(data: bytes, tmp_path: Any) -> str:
     return result.stdout.decode("utf-8")
 
 
-def content_streams(data: bytes) -> bytes:
-    """Every page content stream, inflated (reportlab compresses them with Flate)."""
-    out = []
-    for match in re.finditer(rb"<<(.*?)>>\s*stream\r?\n(.*?)endstream", data, re.S):
-        head, body = match.groups()
-        if b"/FlateDecode" in head:
-            if b"/ASCII85Decode" in head:
-                body = base64.a85decode(body.strip(), adobe=True)
-            body = zlib.decompress(body)
-        out.append(body)
-    return b"\n".join(out)
-
-
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-
-def _literal(raw: bytes) -> bytes:
-    """A PDF literal string's bytes: octal and backslash escapes undone."""
-
-    def unescape(match: re.Match[bytes]) -> bytes:
-        token = match.group(1)
-        if token[:1].isdigit():
-            return bytes([int(token, 8) & 0xFF])
-        return _ESCAPES.get(token, token)
-
-    return re.sub(rb"\\([0-7]{1,3}|.)", unescape, raw, flags=re.S)
-
-
 def shown_text(data: bytes) -> str:
-    """The strings the pages show (Tj), decoded from the CID font's UCS-2 encoding.
-
-    An honest read-back without poppler: every string reportlab sets in
-    STSong-Light (UniGB-UCS2-H) is UTF-16 big-endian.
-    """
-    streams = content_streams(data)
-    strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", streams, re.S)
-    return "\n".join(_literal(raw).decode("utf-16-be", errors="replace") for raw in strings)
+    """The text the pages show, as poppler reads it (the embedded font's own encoding)."""
+    result = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
+        input=data,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.decode("utf-8")
 
 
 def test_monthly_pdf_downloads_as_an_attachment(signed_in: Any, ds: report_data.DataSet) -> None:
@@ -122,12 +92,9 @@ def test_monthly_pdf_holds_the_report(
         "主要负责人",  # the signature line
     ]
     shown = shown_text(response.data)
-    assert "集团・2026年3月・截至2026-03-31" in shown.replace(" ", "")  # unit and month
-    assert "\u00b7" not in shown  # the CID font has no glyph for it
+    assert "集团·2026年3月·截至2026-03-31" in shown.replace(" ", "")  # unit and month
     for text in expected:
         assert text in shown, text
-    if shutil.which("pdftotext") is None:
-        return
     text = pdf_text(response.data, tmp_path)
     for item in expected:
         assert item in text, item
@@ -147,8 +114,6 @@ def test_long_tables_split_across_pages_with_their_header(
     data = report_exports.monthly_pdf(report)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages >= 4
-    if shutil.which("pdftotext") is None:
-        return
     text = pdf_text(data, tmp_path)
     page_texts = text.split("\f")
     headed = [p for p in page_texts if "逾期天数" in p and line.number in p]
@@ -193,3 +158,69 @@ def test_an_empty_month_still_gives_a_pdf_that_says_so(signed_in: Any, tmp_path:
     assert response.status_code == 200
     assert response.data.startswith(b"%PDF-")
     assert "无可报告内容" in shown_text(response.data)
+
+
+def _pdffonts(data: bytes, tmp_path: Any) -> list[list[str]]:
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, check=True, timeout=60
+    ).stdout.decode()
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+def test_the_pdf_embeds_its_font(signed_in: Any, ds: report_data.DataSet, tmp_path: Any) -> None:
+    """A machine without Chinese fonts shows the text: every font is embedded."""
+    response = signed_in.get(f"/reports/monthly.pdf?unit_id={ds.units['G'].id}&period=2026-03")
+    fonts = _pdffonts(response.data, tmp_path)
+    assert fonts
+    for row in fonts:
+        # name type [encoding...] emb sub uni object ID: emb is 5th from the end.
+        assert row[-5] == "yes", row
+    assert "液氨储罐安全阀失效" in pdf_text(response.data, tmp_path)
+
+
+def test_no_heading_sits_alone_at_the_end_of_a_page(
+    signed_in: Any, ds: report_data.DataSet
+) -> None:
+    """Whatever the length of the overdue table, a section heading is followed on
+    its page by the section's first lines."""
+    from safety.services import report_exports, reports
+
+    scope = reports.resolve_scope(str(ds.units["G"].id))
+    report = reports.monthly_report(scope, reports.month_period(2026, 3), today=date(2026, 4, 5))
+    line = report.overdue[0]
+    heading = re.compile(r"^[一二三四五六七八九十]、")
+    for count in range(1, 30):
+        report.overdue = [line] * count
+        pages = _page_lines(report_exports.monthly_pdf(report))
+        for page in pages[:-1]:
+            body = [text for text in page if not text.startswith("月度安全生产分析报告")]
+            assert body and not heading.match(body[-1]), (count, body[-3:])
+
+
+def _page_lines(data: bytes) -> list[list[str]]:
+    result = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"],
+        input=data,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    pages = result.stdout.decode("utf-8").split("\f")
+    return [[t.strip() for t in p.splitlines() if t.strip() and "第" not in t[:1]] for p in pages]
+
+
+def test_no_signed_claim_over_nothing_to_sign(
+    signed_in: Any, ds: report_data.DataSet, tmp_path: Any
+) -> None:
+    """A unit with no responsibility list to sign never reads "everyone signed" (0 / 0)."""
+    from tests import builders
+
+    empty = builders.make_unit(name="空车间", code="G-E", parent=ds.units["G"])
+    query = f"unit_id={empty.id}&period=2026-03"
+    html = signed_in.get(f"/reports/monthly?{query}").get_data(as_text=True)
+    pdf = pdf_text(signed_in.get(f"/reports/monthly.pdf?{query}").data, tmp_path)
+    for text in (html, pdf):
+        assert "所有在岗人员均已" not in text
+        assert "没有需要签字确认的责任清单" in text

@@ -26,8 +26,22 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _link(href: str | None, body: str) -> str:
-    return f'<a href="{escape(href)}">{body}</a>' if href else body
+def _link(href: str | None, body: str, label: str) -> str:
+    """``body`` as a link named ``label`` (the link is a control of its own)."""
+    return f'<a href="{escape(href)}" aria-label="{escape(label)}">{body}</a>' if href else body
+
+
+def _open(chart_id: str, width: int, height: int, title: str, linked: bool) -> list[str]:
+    """The ``<svg>`` start: an image when it is a picture only, a labelled group when
+    it holds links (an image's children are hidden, so links inside one would be
+    unreachable: axe's ``nested-interactive``)."""
+    role = "group" if linked else "img"
+    return [
+        f'<svg class="chart" id="{escape(chart_id)}" role="{role}" '
+        f'viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{escape(chart_id)}-t" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{escape(chart_id)}-t">{escape(title)}</title>',
+    ]
 
 
 def bar_chart(
@@ -38,11 +52,7 @@ def bar_chart(
     height = max(1, len(bars)) * row + 2 * pad
     top = max((b.value for b in bars), default=0) or 1
     plot = width - label_w - 60
-    parts = [
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{escape(chart_id)}-t" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{escape(chart_id)}-t">{escape(title)}</title>',
-    ]
+    parts = _open(chart_id, width, height, title, any(b.href for b in bars))
     for i, bar in enumerate(bars):
         y = pad + i * row
         w = 0 if bar.value <= 0 else max(2, round(plot * bar.value / top))
@@ -55,7 +65,7 @@ def bar_chart(
             f"<title>{escape(bar.label)}: {escape(text)}</title></rect>"
             f'<text class="chart-value" x="{label_w + w + 6}" y="{y + 17}">{escape(text)}</text>'
         )
-        parts.append(_link(bar.href, body))
+        parts.append(_link(bar.href, body, f"{bar.label}: {text}"))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -81,10 +91,9 @@ def line_chart(
     def y(v: float) -> float:
         return round(top_pad + plot_h - plot_h * v / peak, 1)
 
+    linked = any(h for _n, _v, hrefs in series for h in hrefs)
     parts = [
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{escape(chart_id)}-t" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{escape(chart_id)}-t">{escape(title)}</title>',
+        *_open(chart_id, width, height, title, linked),
         f'<line class="chart-axis" x1="{left}" y1="{top_pad + plot_h}" x2="{width - right}" '
         f'y2="{top_pad + plot_h}"/>',
         f'<text class="chart-value" x="{left - 6}" y="{top_pad + 8}" text-anchor="end">'
@@ -105,7 +114,8 @@ def line_chart(
                 f'<circle class="chart-s{s}" cx="{x(i)}" cy="{y(v)}" r="4">'
                 f"<title>{escape(name)} {escape(labels[i])}: {_fmt(v)}</title></circle>"
             )
-            parts.append(_link(hrefs[i] if i < len(hrefs) else None, dot))
+            label = f"{name} {labels[i]}: {_fmt(v)}"
+            parts.append(_link(hrefs[i] if i < len(hrefs) else None, dot, label))
         lx = left + s * 150
         parts.append(
             f'<rect class="chart-s{s}" x="{lx}" y="{height - 18}" width="12" height="12"/>'

@@ -11,16 +11,20 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from safety import clock
+from safety.extensions import login_manager
+from safety.permissions import report_unit_ids
 from safety.reports import bp
 from safety.reports.charts import Bar, bar_chart, line_chart
 from safety.services import report_exports, reports
 from safety.services.errors import ValidationError
 
+#: Overdue lines the monthly page shows (the most overdue); the exports list all.
+MONTHLY_PAGE_LINES = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
@@ -95,9 +99,26 @@ def _render_error(template: str, error: ValidationError, **context: Any) -> tupl
     )
 
 
+def _allowed_units() -> set[int] | None:
+    """The units this reader may see (``None``: all), set by the before-request guard."""
+    return g.get("report_units")
+
+
+def _default_unit() -> str:
+    """Reports open on the reader's own unit subtree (the whole group for admins)."""
+    if "report_home" not in g:
+        home = reports.home_unit_id(current_user.id, clock.today(), _allowed_units())
+        g.report_home = "" if home is None else str(home)
+    return g.report_home
+
+
 def _args() -> dict[str, str]:
+    unit_id = request.args.get("unit_id")
+    unit_id = _default_unit() if unit_id is None else unit_id.strip()
+    if not unit_id and _allowed_units() is not None:
+        unit_id = _default_unit()
     return {
-        "unit_id": request.args.get("unit_id", "").strip(),
+        "unit_id": unit_id,
         "period": request.args.get("period", "").strip(),
         "start": request.args.get("start", "").strip(),
         "end": request.args.get("end", "").strip(),
@@ -124,15 +145,23 @@ def _inputs(default: Callable[[date], reports.Period]) -> tuple[reports.Scope, r
         scope = reports.resolve_scope(args["unit_id"])
     except ValidationError as error:
         errors.update(error.fields)
+    allowed = _allowed_units()
+    if scope is not None and allowed is not None and scope.unit_id not in allowed:
+        abort(403)
     if errors or period is None or scope is None:
         raise ValidationError(errors)
     return scope, period
 
 
 def _form_context() -> dict[str, Any]:
+    allowed = _allowed_units()
+    options = reports.unit_options()
+    if allowed is not None:
+        options = [(uid, label.strip("\u3000")) for uid, label in options if uid in allowed]
     return {
         "args": _args(),
-        "unit_options": reports.unit_options(),
+        "unit_options": options,
+        "whole_group": allowed is None,
         "state_labels": state_labels(),
         "level_labels": level_labels(),
         "category_labels": category_labels(),
@@ -149,17 +178,14 @@ def _current_month(today: date) -> reports.Period:
 
 @bp.before_request
 def _require_report_reader() -> Any:
-    """Every report names people: signed in, and a reader by :func:`can_view_reports`."""
-    from flask import abort
-    from flask_login import current_user
-
-    from safety.extensions import login_manager
-    from safety.permissions import can_view_reports
-
+    """Every report names people: signed in, and a reader of some units
+    (:func:`~safety.permissions.report_unit_ids`; a unit reader sees only theirs)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not can_view_reports(current_user._get_current_object(), clock.today()):
+    allowed = report_unit_ids(current_user._get_current_object(), clock.today())
+    if allowed is not None and not allowed:
         abort(403)
+    g.report_units = allowed
     return None
 
 
@@ -299,7 +325,9 @@ def monthly():  # noqa: ANN201
         scope, period = _monthly_inputs()
     except ValidationError as error:
         return _render_error("reports/monthly.html", error, **_form_context())
-    report = reports.monthly_report(scope, period, today=clock.today())
+    report = reports.monthly_report(
+        scope, period, today=clock.today(), overdue_limit=MONTHLY_PAGE_LINES
+    )
     query = urlencode({"unit_id": scope.unit_id or "", "period": period.key})
     return render_template(
         "reports/monthly.html",

@@ -1,13 +1,15 @@
 """Excel workbooks of the reports (openpyxl), the same figures as the pages.
 
 The monthly meeting report is also a PDF (reportlab's platypus, A4 landscape),
-with Chinese text in reportlab's built-in CID font, so no font file is needed.
+its Chinese text set in a TrueType font shipped in ``safety/static/fonts`` and
+embedded in the file, so it reads on a machine without Chinese fonts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
@@ -20,8 +22,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     Paragraph,
@@ -69,18 +72,26 @@ def _title(ws: Worksheet, title: str, subtitle: str) -> None:
 
 
 def _table(ws: Worksheet, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
+    """A boxed table with a bold header row, appended below what the sheet holds.
+
+    The row number is counted here: ``ws.max_row`` scans every cell, so reading
+    it per cell made a 100k-row export quadratic.
+    """
     ws.append(list(header))
-    head_row = ws.max_row
+    row_no = ws.max_row
     for col in range(1, len(header) + 1):
-        cell = ws.cell(row=head_row, column=col)
+        cell = ws.cell(row=row_no, column=col)
         cell.font = _BOLD
         cell.fill = _HEAD_FILL
         cell.border = _BOX
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    width = len(header)
     for row in rows:
-        ws.append(list(row))
-        for col in range(1, len(header) + 1):
-            ws.cell(row=ws.max_row, column=col).border = _BOX
+        values = list(row)
+        ws.append(values)
+        row_no += 1
+        for col in range(1, width + 1):
+            ws.cell(row=row_no, column=col).border = _BOX
     ws.append([])
 
 
@@ -418,15 +429,19 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
 
 # --- PDF (reportlab) -----------------------------------------------------------------
 
-#: reportlab's built-in Adobe CID font for simplified Chinese: no font file to ship.
-_PDF_FONT = "STSong-Light"
+#: WenQuanYi Micro Hei (Apache-2.0), a TrueType collection shipped with the app:
+#: reportlab embeds the subset of glyphs used, so a reader needs no Chinese font.
+_FONT_FILE = Path(__file__).resolve().parents[1] / "static" / "fonts" / "wqy-microhei.ttc"
+_PDF_FONT = "WenQuanYiMicroHei"
 _PDF_GRID = colors.HexColor("#999999")
 _PDF_HEAD_FILL = colors.HexColor("#EEF1F4")
+#: Room a section needs below its heading, or it starts on the next page.
+_SECTION_MIN = 40 * mm
 
 
 def _pdf_font() -> str:
     if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
+        pdfmetrics.registerFont(TTFont(_PDF_FONT, str(_FONT_FILE), subfontIndex=0))
     return _PDF_FONT
 
 
@@ -436,25 +451,18 @@ def _pdf_styles() -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", parent=body, fontSize=18, leading=24),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=10, leading=14),
-        "h2": ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=10),
+        "h2": ParagraphStyle(
+            "h2", parent=body, fontSize=12, leading=16, spaceBefore=10, keepWithNext=1
+        ),
         "body": body,
         "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=10),
         "muted": ParagraphStyle("muted", parent=body, textColor=colors.HexColor("#555555")),
     }
 
 
-def _pdf_chars(text: str) -> str:
-    """Characters the CID font's Unicode map lacks, swapped for ones it has.
-
-    UniGB-UCS2-H has no U+00B7 (middle dot, our separator): it would show as a
-    missing glyph, so it becomes U+30FB (the GB middle dot).
-    """
-    return text.replace("\u00b7", "\u30fb")
-
-
 def _esc(value: Any) -> str:
     """Text for a Paragraph, which reads a little markup: escape it, keep line breaks."""
-    text = "" if value is None else _pdf_chars(str(value))
+    text = "" if value is None else str(value)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("\n", "<br/>")
 
@@ -481,6 +489,7 @@ def _pdf_table(
         hAlign="LEFT",
     )
     commands: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), _pdf_font()),  # a table's own default is Helvetica
         ("GRID", (0, 0), (-1, -1), 0.5, _PDF_GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
@@ -498,46 +507,18 @@ def _date(value: Any) -> str:
     return value.isoformat() if value else "—"
 
 
-def monthly_pdf(report: reports.MonthlyReport) -> bytes:
-    """The monthly meeting report as an A4 landscape PDF, the sections of the page.
+#: A section of the PDF: its heading and what follows it.
+_Section = tuple[str, list[Flowable]]
+_Styles = dict[str, ParagraphStyle]
 
-    Long tables split across pages with their header row repeated.
-    """
+
+def _note(text: str, styles: _Styles) -> list[Flowable]:
+    return [Paragraph(_esc(text), styles["muted"])]
+
+
+def _summary_section(report: reports.MonthlyReport, styles: _Styles) -> _Section:
     board = report.dashboard
     f = board.figures
-    styles = _pdf_styles()
-    states, levels, plans = _state_labels(), _level_labels(), _plan_labels()
-    subtitle = _(
-        "%(scope)s · %(period)s · as of %(as_of)s",
-        scope=board.scope.name(),
-        period=board.period.label(),
-        as_of=board.as_of.isoformat(),
-    )
-    title = _("Monthly safety report")
-    story: list[Flowable] = [
-        Paragraph(_esc(title), styles["title"]),
-        Paragraph(_esc(subtitle), styles["subtitle"]),
-        Spacer(1, 4 * mm),
-    ]
-    if report.is_empty:
-        story.append(
-            Paragraph(
-                _esc(
-                    _(
-                        "No hazards, inspections or responsibility lists for this unit and "
-                        "month: there is nothing to report."
-                    )
-                ),
-                styles["muted"],
-            )
-        )
-
-    def heading(text: str) -> Paragraph:
-        return Paragraph(_esc(text), styles["h2"])
-
-    def note(text: str) -> Paragraph:
-        return Paragraph(_esc(text), styles["muted"])
-
     ageing = ", ".join(f"{key}: {f.ageing.get(key, 0)}" for key, _f, _l in reports.AGEING_BUCKETS)
     summary = [
         (_("Hazards found"), f.found, _("Of which closed"), f.closed_of_found),
@@ -562,162 +543,190 @@ def monthly_pdf(report: reports.MonthlyReport) -> bytes:
             f"{board.signed} / {len(board.sign_offs)} ({_pct(board.sign_off_rate)})",
         ),
     ]
-    story += [
-        heading(_("1. Summary")),
-        _pdf_table([], summary, [3, 2, 3, 4], styles, header_row=False),
+    return _("1. Summary"), [_pdf_table([], summary, [3, 2, 3, 4], styles, header_row=False)]
+
+
+def _units_section(report: reports.MonthlyReport, styles: _Styles) -> _Section:
+    board = report.dashboard
+    if not board.units:
+        return _("2. By unit"), _note(_("No units below this one."), styles)
+    header = [
+        _("Unit"),
+        _("Found"),
+        _("Closed"),
+        _("Rectification rate"),
+        _("Open"),
+        _("Overdue"),
+        _("Funds committed"),
+        _("Inspections done / planned"),
     ]
-
-    story.append(heading(_("2. By unit")))
-    if board.units:
-        story.append(
-            _pdf_table(
-                [
-                    _("Unit"),
-                    _("Found"),
-                    _("Closed"),
-                    _("Rectification rate"),
-                    _("Open"),
-                    _("Overdue"),
-                    _("Funds committed"),
-                    _("Inspections done / planned"),
-                ],
-                [
-                    (
-                        row.name,
-                        row.figures.found,
-                        row.figures.closed_of_found,
-                        _pct(row.figures.rectification_rate),
-                        row.figures.open_total,
-                        row.figures.overdue,
-                        _money(row.figures.funds),
-                        f"{row.inspections_done} / {row.inspections_planned}",
-                    )
-                    for row in board.units
-                ],
-                [28, 8, 8, 12, 8, 8, 14, 14],
-                styles,
-            )
+    rows = [
+        (
+            row.name,
+            row.figures.found,
+            row.figures.closed_of_found,
+            _pct(row.figures.rectification_rate),
+            row.figures.open_total,
+            row.figures.overdue,
+            _money(row.figures.funds),
+            f"{row.inspections_done} / {row.inspections_planned}",
         )
-    else:
-        story.append(note(_("No units below this one.")))
-
-    story.append(heading(_("3. Major hazards")))
-    if report.major:
-        story.append(
-            _pdf_table(
-                [
-                    _("Number"),
-                    _("Title"),
-                    _("Unit"),
-                    _("Found on"),
-                    _("Status"),
-                    _("Deadline"),
-                    _("Plan"),
-                ],
-                [
-                    (
-                        line.number,
-                        line.title,
-                        line.unit_name,
-                        _date(line.found_on),
-                        states.get(line.state, line.state),
-                        _date(line.deadline),
-                        plans[line.plan_status],
-                    )
-                    for line in report.major
-                ],
-                [16, 40, 20, 12, 14, 12, 12],
-                styles,
-            )
-        )
-    else:
-        story.append(note(_("No major hazards found or open in this month.")))
-
-    story.append(heading(_("4. Overdue hazards at month end")))
-    if report.overdue:
-        story.append(
-            _pdf_table(
-                [
-                    _("Number"),
-                    _("Title"),
-                    _("Unit"),
-                    _("Grade"),
-                    _("Deadline"),
-                    _("Days overdue"),
-                    _("Accountable post"),
-                    _("Held by (while overdue)"),
-                ],
-                [
-                    (
-                        line.number,
-                        line.title,
-                        line.unit_name,
-                        levels.get(line.level, line.level),
-                        _date(line.deadline),
-                        line.days_overdue,
-                        line.post_title or "—",
-                        _holders_text(line),
-                    )
-                    for line in report.overdue
-                ],
-                [16, 30, 16, 8, 12, 9, 18, 40],
-                styles,
-            )
-        )
-    else:
-        story.append(note(_("No hazard was overdue at month end.")))
-
-    story += [
-        heading(_("5. Inspections done and planned")),
-        Paragraph(
-            _esc(
-                _(
-                    "%(done)d inspections done of %(planned)d planned.",
-                    done=board.inspections.done,
-                    planned=board.inspections.planned,
-                )
-            ),
-            styles["body"],
-        ),
+        for row in board.units
     ]
+    return _("2. By unit"), [_pdf_table(header, rows, [28, 8, 8, 12, 8, 8, 14, 14], styles)]
 
-    story.append(heading(_("6. Unsigned responsibility lists")))
+
+def _major_section(report: reports.MonthlyReport, styles: _Styles) -> _Section:
+    if not report.major:
+        return _("3. Major hazards"), _note(
+            _("No major hazards found or open in this month."), styles
+        )
+    states, plans = _state_labels(), _plan_labels()
+    header = [
+        _("Number"),
+        _("Title"),
+        _("Unit"),
+        _("Found on"),
+        _("Status"),
+        _("Deadline"),
+        _("Plan"),
+    ]
+    rows = [
+        (
+            line.number,
+            line.title,
+            line.unit_name,
+            _date(line.found_on),
+            states.get(line.state, line.state),
+            _date(line.deadline),
+            plans[line.plan_status],
+        )
+        for line in report.major
+    ]
+    return _("3. Major hazards"), [_pdf_table(header, rows, [16, 40, 20, 12, 14, 12, 12], styles)]
+
+
+def _overdue_section(report: reports.MonthlyReport, styles: _Styles) -> _Section:
+    heading = _("4. Overdue hazards at month end")
+    if not report.overdue:
+        return heading, _note(_("No hazard was overdue at month end."), styles)
+    levels = _level_labels()
+    header = [
+        _("Number"),
+        _("Title"),
+        _("Unit"),
+        _("Grade"),
+        _("Deadline"),
+        _("Days overdue"),
+        _("Accountable post"),
+        _("Held by (while overdue)"),
+    ]
+    rows = [
+        (
+            line.number,
+            line.title,
+            line.unit_name,
+            levels.get(line.level, line.level),
+            _date(line.deadline),
+            line.days_overdue,
+            line.post_title or "—",
+            _holders_text(line),
+        )
+        for line in report.overdue
+    ]
+    return heading, [_pdf_table(header, rows, [16, 30, 16, 8, 12, 9, 18, 40], styles)]
+
+
+def _inspections_section(report: reports.MonthlyReport, styles: _Styles) -> _Section:
+    done, planned = report.dashboard.inspections.done, report.dashboard.inspections.planned
+    text = _("%(done)d inspections done of %(planned)d planned.", done=done, planned=planned)
+    return _("5. Inspections done and planned"), [Paragraph(_esc(text), styles["body"])]
+
+
+def _unsigned_section(report: reports.MonthlyReport, styles: _Styles) -> _Section:
+    board = report.dashboard
+    heading = _("6. Unsigned responsibility lists")
     if board.unsigned:
-        story.append(
-            _pdf_table(
-                [_("Unit"), _("Post"), _("Holder"), _("Version")],
-                [(s.unit_name, s.post_title, s.user_name, s.version) for s in board.unsigned],
-                [24, 24, 16, 10],
-                styles,
-            )
-        )
-    else:
-        story.append(note(_("Every current holder has signed the current list.")))
+        rows = [(s.unit_name, s.post_title, s.user_name, s.version) for s in board.unsigned]
+        header = [_("Unit"), _("Post"), _("Holder"), _("Version")]
+        return heading, [_pdf_table(header, rows, [24, 24, 16, 10], styles)]
+    return heading, _note(signed_note(board), styles)
 
+
+def signed_note(board: reports.Dashboard) -> str:
+    """What to say when no list is unsigned: never "everyone signed" over 0 / 0."""
+    if not board.sign_offs:
+        return _("No post in this scope has a responsibility list to sign.")
+    return _("Every current holder has signed the current list.")
+
+
+def _signature_block(styles: _Styles) -> list[Flowable]:
     signature = [
         (_("Principal person in charge (signature):"), "", _("Date:"), ""),
         (_("Prepared by:"), "", _("Date:"), ""),
     ]
-    story += [
-        Spacer(1, 10 * mm),
-        KeepTogether(
-            Table(
-                [[Paragraph(_esc(v), styles["body"]) for v in row] for row in signature],
-                colWidths=[70 * mm, 80 * mm, 20 * mm, 50 * mm],
-                rowHeights=[12 * mm, 12 * mm],
-                hAlign="LEFT",
-                style=TableStyle(
-                    [
-                        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                        ("LINEBELOW", (1, 0), (1, -1), 0.5, colors.black),
-                        ("LINEBELOW", (3, 0), (3, -1), 0.5, colors.black),
-                    ]
-                ),
-            )
+    table = Table(
+        [[Paragraph(_esc(v), styles["body"]) for v in row] for row in signature],
+        colWidths=[70 * mm, 80 * mm, 20 * mm, 50 * mm],
+        rowHeights=[12 * mm, 12 * mm],
+        hAlign="LEFT",
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), _pdf_font()),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LINEBELOW", (1, 0), (1, -1), 0.5, colors.black),
+                ("LINEBELOW", (3, 0), (3, -1), 0.5, colors.black),
+            ]
         ),
-    ]
+    )
+    return [Spacer(1, 10 * mm), KeepTogether(table)]
 
-    footer = _pdf_chars(f"{title} · {subtitle}")
+
+_SECTIONS = (
+    _summary_section,
+    _units_section,
+    _major_section,
+    _overdue_section,
+    _inspections_section,
+    _unsigned_section,
+)
+
+
+def monthly_pdf(report: reports.MonthlyReport) -> bytes:
+    """The monthly meeting report as an A4 landscape PDF, the sections of the page.
+
+    Long tables split across pages with their header row repeated; a heading
+    starts a new page when fewer than :data:`_SECTION_MIN` remain below it.
+    """
+    board = report.dashboard
+    styles = _pdf_styles()
+    subtitle = _(
+        "%(scope)s · %(period)s · as of %(as_of)s",
+        scope=board.scope.name(),
+        period=board.period.label(),
+        as_of=board.as_of.isoformat(),
+    )
+    title = _("Monthly safety report")
+    story: list[Flowable] = [
+        Paragraph(_esc(title), styles["title"]),
+        Paragraph(_esc(subtitle), styles["subtitle"]),
+        Spacer(1, 4 * mm),
+    ]
+    if report.is_empty:
+        empty = _(
+            "No hazards, inspections or responsibility lists for this unit and "
+            "month: there is nothing to report."
+        )
+        story += _note(empty, styles)
+    for section in _SECTIONS:
+        heading, body = section(report, styles)
+        story += [CondPageBreak(_SECTION_MIN), Paragraph(_esc(heading), styles["h2"]), *body]
+    story += _signature_block(styles)
+    return _build_pdf(story, title, f"{title} · {subtitle}", board.period.key)
+
+
+def _build_pdf(story: list[Flowable], title: str, footer: str, key: str) -> bytes:
+    """Lay ``story`` out on A4 landscape pages with a footer and page numbers."""
     font = _pdf_font()
 
     def on_page(canvas: Any, doc: Any) -> None:
@@ -737,8 +746,9 @@ def monthly_pdf(report: reports.MonthlyReport) -> bytes:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"{title} {board.period.key}",
+        title=f"{title} {key}",
         author="safety",
+        initialFontName=font,  # else Helvetica, a font the file would not embed
     )
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()

@@ -293,6 +293,33 @@ def resolve_scope(unit_id: Any) -> Scope:
     return Scope(unit, tuple(scope.subtree(unit.id)), units, dict(children))
 
 
+def home_unit_id(user_id: int, today: date, allowed: set[int] | None = None) -> int | None:
+    """The unit a reader's reports open on: the highest unit among the posts they
+    hold today (within ``allowed`` when given); ``None`` (the whole group) for
+    someone who holds no post, such as an administrator."""
+    from safety.services.org import holding_filter
+
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.parent_id)
+        .join(Post, Post.unit_id == Unit.id)
+        .join(PostHolder, PostHolder.post_id == Post.id)
+        .where(PostHolder.user_id == user_id, holding_filter(today))
+    ).all()
+    own = {uid for uid, _parent in rows if allowed is None or uid in allowed}
+    if not own:
+        return min(allowed) if allowed else None
+    parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).tuples().all())
+
+    def depth(uid: int) -> int:
+        seen: set[int] = set()
+        while parents.get(uid) is not None and uid not in seen:
+            seen.add(uid)
+            uid = parents[uid]  # type: ignore[assignment]
+        return len(seen)
+
+    return min(own, key=lambda uid: (depth(uid), uid))
+
+
 # --- time helpers --------------------------------------------------------------
 
 
@@ -1025,7 +1052,9 @@ class HazardLine:
         return "complete" if filled else "incomplete"
 
 
-def _hazard_lines(where: Any, as_of: date, *, order: Sequence[Any] = ()) -> list[HazardLine]:
+def _hazard_lines(
+    where: Any, as_of: date, *, order: Sequence[Any] = (), limit: int | None = None
+) -> list[HazardLine]:
     tz = clock.tz()
     state = _state_at(day_end(as_of, tz)).label("state")
     rows = db.session.execute(
@@ -1052,6 +1081,7 @@ def _hazard_lines(where: Any, as_of: date, *, order: Sequence[Any] = ()) -> list
         .outerjoin(Post, Post.id == Hazard.accountable_post_id)
         .where(where)
         .order_by(*order, Hazard.id)
+        .limit(limit)
     ).all()
     lines = []
     for row in rows:
@@ -1098,11 +1128,12 @@ def _attach_holders(lines: list[HazardLine], post_ids_stmt: Any, first: date, la
         ]
 
 
-def overdue_hazards(scope: Scope, *, on: date) -> list[HazardLine]:
-    """Hazards overdue at the end of ``on``, with who held the post while overdue (two queries)."""
+def overdue_hazards(scope: Scope, *, on: date, limit: int | None = None) -> list[HazardLine]:
+    """Hazards overdue at the end of ``on``, the most overdue first (``limit``: only
+    the first so many), with who held the post while overdue (two queries)."""
     tz = clock.tz()
     where = sa.and_(_in_scope(scope), _overdue_at(on, tz))
-    lines = _hazard_lines(where, on, order=[Hazard.deadline])
+    lines = _hazard_lines(where, on, order=[Hazard.deadline], limit=limit)
     if lines:
         post_ids = sa.select(Hazard.accountable_post_id).where(where).scalar_subquery()
         earliest = min(line.deadline for line in lines if line.deadline) + timedelta(days=1)
@@ -1139,13 +1170,19 @@ class MonthlyReport:
         return self.dashboard.is_empty and not self.major and not self.overdue
 
 
-def monthly_report(scope: Scope, period: Period, *, today: date) -> MonthlyReport:
-    """The monthly meeting report: dashboard figures plus the hazards to answer for."""
+def monthly_report(
+    scope: Scope, period: Period, *, today: date, overdue_limit: int | None = None
+) -> MonthlyReport:
+    """The monthly meeting report: dashboard figures plus the hazards to answer for.
+
+    ``overdue_limit`` caps the overdue list (the page); the exports take it all.
+    ``figures.overdue`` always counts every one.
+    """
     board = dashboard(scope, period, today=today)
     return MonthlyReport(
         dashboard=board,
         major=major_hazards(scope, period, today=today),
-        overdue=overdue_hazards(scope, on=board.as_of),
+        overdue=overdue_hazards(scope, on=board.as_of, limit=overdue_limit),
     )
 
 

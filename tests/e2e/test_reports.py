@@ -12,7 +12,7 @@ from safety.demo import history
 def test_dashboard_renders_svg_charts_with_tables(page: Page, sign_in) -> None:
     sign_in(page, "chief_safety_officer")
     page.goto("/reports/")
-    expect(page.locator("h1")).to_contain_text("安全生产仪表盘")
+    expect(page.locator("h1")).to_contain_text("安全生产综合看板")
     for chart in ("chart-open", "chart-ageing", "chart-trend", "chart-units", "chart-categories"):
         svg = page.locator(f"svg#{chart}")
         expect(svg).to_be_visible()
