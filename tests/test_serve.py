@@ -3,6 +3,7 @@ one process group that a SIGTERM stops together (contract §9)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -63,10 +64,8 @@ def _group_members(pgid: int) -> list[int]:
 def _commands(pids: list[int]) -> list[str]:
     out = []
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError):
             out.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
-        except OSError:
-            pass
     return out
 
 
