@@ -100,6 +100,9 @@ def register_extensions(app: Flask) -> None:
     from safety.auth import init_login
 
     init_login(login_manager)
+    from safety.services.storage import init_storage
+
+    init_storage(app)
 
 
 def register_database_events(app: Flask) -> None:
