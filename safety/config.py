@@ -39,6 +39,14 @@ BABEL_DEFAULT_LOCALE = "zh_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
+#: Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host to trust; 0: none.
+PROXY_FIX = 0
+#: One log line per request with its timing; JSON objects when LOG_JSON.
+LOG_JSON = False
+LOG_LEVEL = "INFO"
+#: Prometheus metrics at /metrics (restrict access at the proxy).
+METRICS_ENABLED = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 #: Set True behind HTTPS (also turns on HSTS).

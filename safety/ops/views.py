@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, send_from_directory
+from flask import Response, abort, current_app, jsonify, send_from_directory
 
 from safety.ops import bp
 
@@ -26,3 +26,18 @@ def healthz() -> tuple[Response, int]:
     response = jsonify(report)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if reachable else 503
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus metrics; 404 unless ``METRICS_ENABLED`` (restrict it at the proxy)."""
+    if not current_app.config.get("METRICS_ENABLED"):
+        abort(404)
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from safety import clock
+    from safety.observability import metrics_text
+
+    response = Response(metrics_text(clock.now()), mimetype=CONTENT_TYPE_LATEST)
+    response.headers["Cache-Control"] = "no-store"
+    return response

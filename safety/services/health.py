@@ -85,3 +85,19 @@ def health_report(now: datetime) -> tuple[dict[str, Any], bool]:
     if not report["migrations"]["current"]:
         report["status"] = "migrations_pending"
     return report, True
+
+
+def metric_figures(now: datetime) -> dict[str, Any]:
+    """Outbox depth and age, and scheduler runs per job, for /metrics."""
+    backlog = outbox_backlog(now)
+    rows = db.session.execute(
+        sa.select(
+            JobRun.job_id, sa.func.count(JobRun.id), sa.func.max(JobRun.finished_at)
+        ).group_by(JobRun.job_id)
+    ).all()
+    db.session.rollback()
+    return {
+        "outbox_queued": backlog["queued"],
+        "outbox_oldest_age_seconds": backlog["oldest_age_seconds"],
+        "jobs": {job: (int(count), finished) for job, count, finished in rows},
+    }
