@@ -79,6 +79,8 @@ def test_serve_runs_workers_and_a_scheduler_and_stops_together(repo_root, tmp_pa
         "SAFETY_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'serve.db'}",
         "SAFETY_SECRET_KEY": "serve-test",
         "SAFETY_MAIL_PORT": "9",
+        "SAFETY_METRICS_ENABLED": "true",
+        "METRICS_DIR": str(tmp_path / "metrics"),
     }
     env.pop("SAFETY_BASE_URL", None)
     process = subprocess.Popen(
@@ -99,6 +101,17 @@ def test_serve_runs_workers_and_a_scheduler_and_stops_together(repo_root, tmp_pa
         status, body = _get(f"http://127.0.0.1:{port}/login")
         assert status == 200
         assert b"csrf_token" in body
+        for _ in range(3):  # requests land on either worker; metrics add them up
+            _get(f"http://127.0.0.1:{port}/login")
+        status, body = _get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200
+        count = next(
+            line
+            for line in body.decode().splitlines()
+            if line.startswith("safety_request_duration_seconds_count")
+            and 'endpoint="auth.login"' in line
+        )
+        assert float(count.split()[-1]) >= 4
         commands = _commands(_group_members(pgid))
         assert sum("gunicorn" in c for c in commands) == 3, commands  # master + 2 workers
         assert sum("scheduler run" in c for c in commands) == 1, commands
