@@ -3,11 +3,13 @@ PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+#: gunicorn workers under `make serve`; empty means 2 x cores + 1.
+WORKERS ?=
 PG_TEST_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-pg e2e bench lint format translations venv clean
+.PHONY: run serve test test-pg e2e bench lint format translations venv clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +38,11 @@ run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	PORT=$(PORT) SAFETY_SCHEDULER_ENABLED=true $(FLASK) serve --port $(PORT)
+
+## Production: migrations, gunicorn with WORKERS workers on PORT and one
+## scheduler process, one process group that stops together (scripts/serve).
+serve: $(VENV)/.runtime translations
+	PORT=$(PORT) WORKERS=$(WORKERS) scripts/serve
 
 ## The whole suite on SQLite.
 test: $(VENV)/.dev translations

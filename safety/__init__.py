@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_template_context(app)
     register_commands(app)
+    register_observability(app)
     return app
 
 
@@ -100,6 +101,9 @@ def register_extensions(app: Flask) -> None:
     from safety.auth import init_login
 
     init_login(login_manager)
+    from safety.services.storage import init_storage
+
+    init_storage(app)
 
 
 def register_database_events(app: Flask) -> None:
@@ -142,6 +146,18 @@ def register_template_context(app: Flask) -> None:
     from safety.templating import init_templating
 
     init_templating(app)
+
+
+def register_observability(app: Flask) -> None:
+    """Request log lines and metrics; behind proxies, their headers (PROXY_FIX)."""
+    from safety.observability import init_observability
+
+    init_observability(app)
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 def register_commands(app: Flask) -> None:

@@ -39,6 +39,14 @@ BABEL_DEFAULT_LOCALE = "zh_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 
+#: Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host to trust; 0: none.
+PROXY_FIX = 0
+#: One log line per request with its timing; JSON objects when LOG_JSON.
+LOG_JSON = False
+LOG_LEVEL = "INFO"
+#: Prometheus metrics at /metrics (restrict access at the proxy).
+METRICS_ENABLED = False
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 #: Set True behind HTTPS (also turns on HSTS).
@@ -58,6 +66,17 @@ API_TOKEN_LIFETIME = 24 * 3600
 MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 #: Where photos are stored (outside static); default instance/uploads.
 # UPLOAD_FOLDER = "/var/lib/safety/uploads"
+#: Where photo bytes live: "local" (UPLOAD_FOLDER) or "s3" (an S3-compatible
+#: bucket shared by every app machine; UPLOAD_FOLDER is then a read cache).
+STORAGE_BACKEND = "local"
+S3_BUCKET: str | None = None
+#: e.g. "https://oss-cn-hangzhou.aliyuncs.com" or a MinIO address; unset: AWS.
+S3_ENDPOINT_URL: str | None = None
+S3_ACCESS_KEY_ID: str | None = None
+S3_SECRET_ACCESS_KEY: str | None = None
+S3_REGION = "us-east-1"
+#: Prepended to every object key, e.g. "safety/photos/".
+S3_PREFIX = ""
 UPLOAD_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 #: LEC risk grading thresholds on D = L x E x C: (lower bound, grade).

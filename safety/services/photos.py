@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
 import secrets
 import struct
@@ -28,6 +27,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
 from safety.services.errors import NotFound, ValidationError
+from safety.services.storage import storage
 
 #: Pillow format → (content type, extension) of what we store.
 _KEEP_FORMATS = {
@@ -77,10 +77,10 @@ def photo_path(name: str) -> Path:
     """
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise NotFound(_("No such photo."))
-    path = upload_folder() / name
-    if not path.is_file():
-        raise NotFound(_("No such photo."))
-    return path
+    try:
+        return storage().local_path(name)
+    except FileNotFoundError:
+        raise NotFound(_("No such photo.")) from None
 
 
 def _read(data: bytes | FileStorage | IO[bytes], limit: int) -> bytes:
@@ -170,14 +170,6 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _write(folder: Path, name: str, payload: bytes) -> None:
-    """Write atomically, so a reader never sees half a file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(payload)
-    os.replace(tmp, folder / name)
-
-
 def check_image(data: bytes | FileStorage | IO[bytes], *, filename: str | None = None) -> bytes:
     """Read an upload and make sure it is one accepted, whole image; its bytes.
 
@@ -222,10 +214,10 @@ def store_image(
         width=upright.width,
         height=upright.height,
     )
-    folder = upload_folder()
-    _write(folder, stored.stored_name, payload)
+    store = storage()
+    store.put(stored.stored_name, payload, content_type)
     try:
-        _write(folder, stored.thumb_name, thumb_payload)
+        store.put(stored.thumb_name, thumb_payload, "image/jpeg")
     except OSError:
         discard([stored])
         raise
@@ -257,8 +249,12 @@ def _is_empty_slot(upload: object) -> bool:
 
 def discard(images: Iterable[StoredImage]) -> None:
     """Remove stored files whose database rows were not committed."""
-    folder = upload_folder()
-    for image in images:
-        for name in (image.stored_name, image.thumb_name):
-            with contextlib.suppress(FileNotFoundError):
-                (folder / name).unlink()
+    remove_files(name for image in images for name in (image.stored_name, image.thumb_name))
+
+
+def remove_files(names: Iterable[str]) -> None:
+    """Best effort: delete stored photos and thumbnails by name."""
+    store = storage()
+    for name in names:
+        with contextlib.suppress(OSError):
+            store.delete(name)

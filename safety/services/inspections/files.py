@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,12 +31,9 @@ def _stored_photo_count(item: InspectionItem | None, removed: set[int]) -> int:
 
 def _delete_files(names: Iterable[str]) -> None:
     """Best effort: files of a call that failed, or of photos removed from a draft."""
-    from safety.services.photos import upload_folder
+    from safety.services.photos import remove_files
 
-    folder = upload_folder()
-    for name in names:
-        with contextlib.suppress(OSError):
-            (folder / name).unlink(missing_ok=True)
+    remove_files(names)
 
 
 def _store(upload: Any, written: list[str], field: str = "photos") -> Any:
