@@ -117,9 +117,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from safety.security import set_security_headers
+    from safety.security import init_app
 
-    app.after_request(set_security_headers)
+    init_app(app)
 
 
 def register_template_context(app: Flask) -> None:

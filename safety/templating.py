@@ -45,7 +45,9 @@ def init_templating(app: Flask) -> None:
         return {
             "current_locale": locale,
             "languages": current_app.config["LANGUAGES"],
-            "language_form": LanguageForm(locale=locale, next=request.full_path.rstrip("?")),
+            "language_form": LanguageForm(
+                formdata=None, locale=locale, next=request.full_path.rstrip("?")
+            ),
             "is_admin": bool(getattr(current_user, "is_admin", False)),
             "navigation": _navigation(),
         }

@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as MarshmallowValidationError
 
 from safety import clock
 from safety.api.errors import error_response
@@ -19,6 +20,7 @@ from safety.extensions import db
 from safety.models import User
 from safety.services.accounts import user_for_token
 from safety.services.errors import Forbidden, ValidationError
+from safety.services.validation import MAX_ID
 
 BEARER_SCHEME = {"type": "http", "scheme": "bearer"}
 
@@ -65,20 +67,41 @@ class ListArgs(Schema):
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
+    @validates_schema
+    def _ids_in_range(self, data: dict[str, Any], **_kw: Any) -> None:
+        """A filter id no column can hold names nothing: 422, not a database overflow."""
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if isinstance(field, fields.Integer) and value is not None and abs(value) > MAX_ID:
+                raise MarshmallowValidationError("Number out of range.", name)
+
 
 def encode_cursor(values: Sequence[Any]) -> str:
     raw = json.dumps(list(values), default=str, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a cursor value")
+
+
+def _plain(value: Any) -> bool:
+    """A cursor holds strings and numbers a database column can hold, nothing else."""
+    if isinstance(value, bool) or value is None:
+        return value is None
+    if isinstance(value, int):
+        return abs(value) <= 2**63 - 1
+    return isinstance(value, str | float)
+
+
 def decode_cursor(cursor: str, size: int) -> list[Any]:
     """:raise ValidationError: on a cursor this API did not hand out."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()), parse_constant=_no_constant)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != size or not all(map(_plain, values)):
         raise ValidationError({"cursor": "Invalid cursor."})
     return values
 

@@ -926,6 +926,8 @@ def history_export() -> Response:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from safety.services import excel
+
     _form, rows = _history_rows()
     book = Workbook()
     sheet = book.active
@@ -950,7 +952,8 @@ def history_export() -> Response:
     checklists = {c.id: c.name for c in db.session.scalars(sa.select(Checklist))}
     for row in rows:
         inspection = row.inspection
-        sheet.append(
+        excel.append(
+            sheet,
             [
                 inspection.id,
                 inspection.performed_at.astimezone(clock.tz()).replace(tzinfo=None),
@@ -964,7 +967,7 @@ def history_export() -> Response:
                 row.not_applicable,
                 round(row.pass_rate, 4) if row.pass_rate is not None else None,
                 row.hazards,
-            ]
+            ],
         )
         sheet.cell(row=sheet.max_row, column=2).number_format = "yyyy-mm-dd hh:mm"
         sheet.cell(row=sheet.max_row, column=11).number_format = "0.0%"

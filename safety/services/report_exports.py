@@ -31,7 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from safety.services import reports
+from safety.services import excel, reports
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
@@ -64,7 +64,7 @@ def _pct(value: float | None) -> str:
 def _title(ws: Worksheet, title: str, subtitle: str) -> None:
     ws.append([title])
     ws["A1"].font = _TITLE
-    ws.append([subtitle])
+    excel.append(ws, [subtitle])
     ws.append([])
 
 
@@ -78,7 +78,7 @@ def _table(ws: Worksheet, header: Sequence[Any], rows: Iterable[Sequence[Any]]) 
         cell.border = _BOX
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append(list(row))
+        excel.append(ws, row)
         for col in range(1, len(header) + 1):
             ws.cell(row=ws.max_row, column=col).border = _BOX
     ws.append([])
