@@ -87,12 +87,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_database_events(app: Flask) -> None:
-    """SQLite: pragmas per connection and BEGIN IMMEDIATE for every transaction."""
-    from safety.database import configure_engine
-    from safety.extensions import db
+    """SQLite: pragmas per connection; reads BEGIN deferred, writes IMMEDIATE."""
+    from safety.database import init_app
 
-    with app.app_context():
-        configure_engine(db.engine)
+    init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

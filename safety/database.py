@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -95,6 +95,30 @@ def _end_current_transaction() -> None:
 
     if db.session().in_transaction():
         db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    """Configure the engine and make each request start its own transaction."""
+    from safety.extensions import db
+
+    with app.app_context():
+        configure_engine(db.engine)
+    app.before_request(_end_clean_transaction)
+    app.teardown_request(_end_clean_transaction)
+
+
+def _end_clean_transaction(*_args: Any) -> None:
+    """End a transaction that has nothing pending, so the next one picks its mode.
+
+    Each request chooses read or write at its BEGIN; a snapshot carried over
+    (the session outlives requests when the app context does, as in tests)
+    would make a POST write inside a GET's read transaction.
+    """
+    from safety.extensions import db
+
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
 
 
 def configure_engine(engine: Engine) -> None:

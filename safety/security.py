@@ -90,8 +90,24 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def set_no_store(response: Response) -> Response:
+    """Nothing personal is kept by browsers or proxies: ``no-store`` on pages,
+    API answers and exports. Static files, and a view that chose ``private``
+    caching for its own answer (a photo under an unguessable name), are left
+    alone."""
+    if request.endpoint == "static":
+        return response
+    attachment = "attachment" in response.headers.get("Content-Disposition", "")
+    chosen = "private" in response.headers.get("Cache-Control", "")
+    if attachment or request.path.startswith("/api/") or not chosen:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Install the request class and the hooks (called by the app factory)."""
     app.request_class = SafeRequest
     app.before_request(refuse_control_characters)
     app.after_request(set_security_headers)
+    app.after_request(set_no_store)

@@ -33,6 +33,7 @@ from safety.models.inspections import (
 )
 from safety.models.mail import EmailStatus, JobRun, OutboxEmail, ReminderDigest, ReminderItem
 from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Unit, User
+from safety.models.security import LoginThrottle
 
 __all__ = [
     "Acknowledgement",
@@ -58,6 +59,7 @@ __all__ = [
     "InspectionStatus",
     "ItemResult",
     "JobRun",
+    "LoginThrottle",
     "Locale",
     "OPEN_STATUSES",
     "OutboxEmail",
