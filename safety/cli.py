@@ -106,14 +106,24 @@ def scheduler_run() -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain; non-zero naming the first bad entry."""
-    from safety.services.audit import verify_chain
+@click.option("--expect", default=None, help="A head hash kept earlier: it must still be there.")
+def audit_verify(expect: str | None) -> None:
+    """Check the audit log's keyed hash chain; non-zero naming the first bad entry."""
+    from safety.services.audit import check_chain
 
-    intact, bad_id, checked = verify_chain()
-    if not intact:
-        _fail(f"audit log broken at entry {bad_id if bad_id is not None else '(head)'}")
-    click.echo(f"Audit log intact: {checked} entries.")
+    verdict = check_chain(expect=expect.strip().lower() if expect else None)
+    if not verdict.intact:
+        where = verdict.bad_id if verdict.bad_id is not None else "(head)"
+        _fail(f"audit log broken at entry {where}: {verdict.reason}")
+    click.echo(f"Audit log intact: {verdict.checked} entries; head {verdict.head}.")
+
+
+@audit_cli.command("head")
+def audit_head() -> None:
+    """Print and log the chain's head, to keep outside the database (run daily)."""
+    from safety.services.audit import anchor_line
+
+    click.echo(anchor_line())
 
 
 @click.command("serve")
