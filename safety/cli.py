@@ -4,6 +4,7 @@ non-zero when they fail."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -18,6 +19,7 @@ reminders_cli = AppGroup("reminders", help="Reminder emails.")
 outbox_cli = AppGroup("outbox", help="The email outbox.")
 scheduler_cli = AppGroup("scheduler", help="The job scheduler.")
 audit_cli = AppGroup("audit", help="The audit log.")
+backup_cli = AppGroup("backup", help="Backups of the database and the photos.")
 
 
 def _fail(message: str) -> None:
@@ -126,6 +128,21 @@ def audit_head() -> None:
     click.echo(anchor_line())
 
 
+@backup_cli.command("create")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_create(directory: Path) -> None:
+    """Write a consistent copy of the database and the uploaded photos to DIRECTORY."""
+    from safety.services.backup import create_backup
+
+    try:
+        manifest = create_backup(directory, now=clock.now())
+    except ServiceError as error:
+        _fail(error.message)
+    click.echo(
+        f"Backup written to {directory}: {manifest['database']}, {manifest['photos']} photo files."
+    )
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -146,6 +163,14 @@ def serve(host: str, port: int) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (demo_cli, users_cli, reminders_cli, outbox_cli, scheduler_cli, audit_cli):
+    for group in (
+        demo_cli,
+        users_cli,
+        reminders_cli,
+        outbox_cli,
+        scheduler_cli,
+        audit_cli,
+        backup_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(serve)
