@@ -9,24 +9,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
+from safety.services.validation import CONTROL_RE, strip_controls
+
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-
-#: C0 controls but tab, LF and CR; DEL; C1 controls; lone surrogates and the
-#: two non-characters no text may hold.
-CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def strip_controls(text: str) -> str:
-    return CONTROL_RE.sub("", text)
 
 
 class SafeRequest(Request):

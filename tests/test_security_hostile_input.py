@@ -197,3 +197,10 @@ def test_huge_numbers_and_infinity_are_a_422(app: Any, api: Any, client: Any, au
     auth.login(user.email)
     for path in (f"/hazards/?unit_id={HUGE}", f"/hazards/?cursor={_cursor('[Infinity]')}"):
         assert client.get(path).status_code < 500, path
+
+
+def test_imports_drop_control_characters() -> None:
+    from safety.services import checklist_import, org_import
+
+    assert checklist_import._cell_text(" 阀门\u0007检查 ") == "阀门检查"
+    assert org_import._cell("车间\x1b一") == "车间一"

@@ -26,6 +26,7 @@ from safety import clock
 from safety.models import Checklist, User
 from safety.services import inspections
 from safety.services.errors import ValidationError
+from safety.services.validation import strip_controls
 
 #: (key, header) in sheet order; the headers are what the template shows.
 COLUMNS = (
@@ -83,7 +84,7 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return strip_controls(str(value)).strip()
 
 
 def _where(row: int, col: int) -> str:
