@@ -107,12 +107,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_database_events(app: Flask) -> None:
-    """SQLite: pragmas per connection and BEGIN IMMEDIATE for every transaction."""
-    from safety.database import configure_engine
-    from safety.extensions import db
+    """SQLite: pragmas per connection; reads BEGIN deferred, writes IMMEDIATE."""
+    from safety.database import init_app
 
-    with app.app_context():
-        configure_engine(db.engine)
+    init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -137,9 +135,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from safety.security import set_security_headers
+    from safety.security import init_app
 
-    app.after_request(set_security_headers)
+    init_app(app)
 
 
 def register_template_context(app: Flask) -> None:

@@ -4,6 +4,7 @@ non-zero when they fail."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -18,6 +19,7 @@ reminders_cli = AppGroup("reminders", help="Reminder emails.")
 outbox_cli = AppGroup("outbox", help="The email outbox.")
 scheduler_cli = AppGroup("scheduler", help="The job scheduler.")
 audit_cli = AppGroup("audit", help="The audit log.")
+backup_cli = AppGroup("backup", help="Backups of the database and the photos.")
 
 
 def _fail(message: str) -> None:
@@ -106,14 +108,39 @@ def scheduler_run() -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain; non-zero naming the first bad entry."""
-    from safety.services.audit import verify_chain
+@click.option("--expect", default=None, help="A head hash kept earlier: it must still be there.")
+def audit_verify(expect: str | None) -> None:
+    """Check the audit log's keyed hash chain; non-zero naming the first bad entry."""
+    from safety.services.audit import check_chain
 
-    intact, bad_id, checked = verify_chain()
-    if not intact:
-        _fail(f"audit log broken at entry {bad_id if bad_id is not None else '(head)'}")
-    click.echo(f"Audit log intact: {checked} entries.")
+    verdict = check_chain(expect=expect.strip().lower() if expect else None)
+    if not verdict.intact:
+        where = verdict.bad_id if verdict.bad_id is not None else "(head)"
+        _fail(f"audit log broken at entry {where}: {verdict.reason}")
+    click.echo(f"Audit log intact: {verdict.checked} entries; head {verdict.head}.")
+
+
+@audit_cli.command("head")
+def audit_head() -> None:
+    """Print and log the chain's head, to keep outside the database (run daily)."""
+    from safety.services.audit import anchor_line
+
+    click.echo(anchor_line())
+
+
+@backup_cli.command("create")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_create(directory: Path) -> None:
+    """Write a consistent copy of the database and the uploaded photos to DIRECTORY."""
+    from safety.services.backup import create_backup
+
+    try:
+        manifest = create_backup(directory, now=clock.now())
+    except ServiceError as error:
+        _fail(error.message)
+    click.echo(
+        f"Backup written to {directory}: {manifest['database']}, {manifest['photos']} photo files."
+    )
 
 
 @click.command("serve")
@@ -141,6 +168,14 @@ def serve(host: str, port: int) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (demo_cli, users_cli, reminders_cli, outbox_cli, scheduler_cli, audit_cli):
+    for group in (
+        demo_cli,
+        users_cli,
+        reminders_cli,
+        outbox_cli,
+        scheduler_cli,
+        audit_cli,
+        backup_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(serve)

@@ -55,9 +55,14 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 PERMANENT_SESSION_LIFETIME = 8 * 3600
 
-#: Failed sign-ins in a row before an account is locked for a while.
-LOGIN_MAX_FAILURES = 5
-LOGIN_LOCK_SECONDS = 15 * 60
+#: Sign-in throttling (services/throttling.py): failures allowed before a
+#: wait, then doubling waits up to a cap, per account and per address.
+LOGIN_FREE_FAILURES = 5
+LOGIN_ACCOUNT_MAX_DELAY = 120
+LOGIN_ADDRESS_FREE_FAILURES = 20
+LOGIN_ADDRESS_MAX_DELAY = 15 * 60
+#: Seconds without a failure after which a count starts again.
+LOGIN_FAILURE_WINDOW = 3600
 
 #: Lifetime of API tokens, seconds.
 API_TOKEN_LIFETIME = 24 * 3600

@@ -32,17 +32,18 @@ def handle_service_error(error: ServiceError):  # noqa: ANN201
     )
 
 
-def handle_database_refusal(error: DataError | IntegrityError):  # noqa: ANN201
+def handle_database_refusal(error: DataError | IntegrityError | OverflowError):  # noqa: ANN201
     """The database refused a value the services let through: a 4xx, not a 500.
 
     ``DataError``: a value out of the column's range (an id beyond a 32-bit
-    integer, say). ``IntegrityError``: two requests raced to create the same
+    integer, say; SQLite's driver raises ``OverflowError`` for a number over
+    64 bits). ``IntegrityError``: two requests raced to create the same
     unique value; the loser is told to reload.
     """
     from safety.extensions import db
 
     db.session.rollback()
-    if isinstance(error, DataError):
+    if isinstance(error, DataError | OverflowError):
         status, message = 422, _("A value is out of range.")
     else:
         status, message = 409, _("Someone else changed this at the same moment. Reload and retry.")
@@ -110,5 +111,6 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(IntegrityError, handle_database_refusal)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(PoolTimeout, handle_database_unavailable)
+    app.register_error_handler(OverflowError, handle_database_refusal)
     if not app.testing and not app.debug:
         app.register_error_handler(Exception, handle_unexpected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -28,11 +30,19 @@ def apply_service_errors(form: FlaskForm, error: ValidationError) -> None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only local paths are followed after sign-in (no open redirect)."""
-    return bool(
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and ":" not in target.split("?")[0]
-    )
+    """Only local paths are followed after sign-in (no open redirect).
+
+    Judged as the browser will read the URL: it drops tabs and new lines
+    anywhere and treats a backslash as a slash, so ``/<tab>/evil.example``
+    means ``//evil.example``. Anything holding a control character or a
+    backslash is refused outright, and what is left must be a path on this
+    site: one leading slash, no scheme, no host.
+    """
+    if not target or not isinstance(target, str):
+        return False
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target) or "\\" in target:
+        return False
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

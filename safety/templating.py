@@ -46,7 +46,9 @@ def init_templating(app: Flask) -> None:
         return {
             "current_locale": locale,
             "languages": current_app.config["LANGUAGES"],
-            "language_form": LanguageForm(locale=locale, next=request.full_path.rstrip("?")),
+            "language_form": LanguageForm(
+                formdata=None, locale=locale, next=request.full_path.rstrip("?")
+            ),
             "is_admin": is_admin(current_user),
             "navigation": _navigation(),
         }

@@ -61,6 +61,7 @@ def base_config(database_uri: str, tmp_path_factory: pytest.TempPathFactory) -> 
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "AUDIT_KEY": "test-audit-key",
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "SCHEDULER_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",

@@ -46,24 +46,24 @@ def test_login_without_csrf_token_is_refused(client):
     assert client.get("/").status_code == 302
 
 
-def test_repeated_failures_lock_the_account_even_with_right_password(app, client, auth):
+def test_repeated_failures_make_the_account_wait_even_with_right_password(app, client, auth):
     user = builders.make_user()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        auth.login(user.email, "wrong password")
-    response = auth.login(user.email)
-    assert response.status_code == 200  # the form again, not a redirect
-    assert client.get("/").status_code == 302
-    db.session.refresh(user)
-    assert user.locked_until is not None
+    with time_machine.travel(builders.NOW, tick=False):
+        for _ in range(app.config["LOGIN_FREE_FAILURES"]):
+            auth.login(user.email, "wrong password")
+        response = auth.login(user.email)
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) >= 1
+        assert client.get("/").status_code == 302
 
 
-def test_lock_expires(app, client, auth):
+def test_the_wait_ends(app, client, auth):
     user = builders.make_user()
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        auth.login(user.email, "wrong password")
-    with time_machine.travel(
-        db.session.get(type(user), user.id).locked_until + timedelta(seconds=1), tick=False
-    ):
+    with time_machine.travel(builders.NOW, tick=False) as traveller:
+        for _ in range(app.config["LOGIN_FREE_FAILURES"]):
+            auth.login(user.email, "wrong password")
+        wait = int(auth.login(user.email).headers["Retry-After"])
+        traveller.shift(timedelta(seconds=wait))
         assert auth.login(user.email).status_code == 302
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import g, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as MarshmallowValidationError
 
 from safety import clock, permissions
 from safety.api.errors import error_response
@@ -14,6 +15,7 @@ from safety.models import User
 from safety.services.accounts import user_for_token
 from safety.services.cursors import paginate  # noqa: F401  (re-exported for the API areas)
 from safety.services.errors import Forbidden
+from safety.services.validation import MAX_ID
 
 BEARER_SCHEME = {"type": "http", "scheme": "bearer"}
 
@@ -59,6 +61,14 @@ def require_admin_api() -> User:
 class ListArgs(Schema):
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _ids_in_range(self, data: dict[str, Any], **_kw: Any) -> None:
+        """A filter id no column can hold names nothing: 422, not a database overflow."""
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if isinstance(field, fields.Integer) and value is not None and abs(value) > MAX_ID:
+                raise MarshmallowValidationError("Number out of range.", name)
 
 
 def list_schema(item_schema: type[Schema], name: str) -> type[Schema]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from flask_smorest import Api
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 CODES = {
@@ -67,8 +68,28 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return fields
 
 
+class ErrorBody(Schema):
+    code = fields.String(required=True, metadata={"example": "invalid"})
+    message = fields.String(required=True)
+    fields = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "each bad input field (dotted path) and its messages"},
+    )
+
+
+class ErrorEnvelope(Schema):
+    """What every error answer carries: ``{"error": {code, message, fields?}}``."""
+
+    error = fields.Nested(ErrorBody, required=True)
+
+
 class SafetyApi(Api):
     """flask-smorest's Api with our error shape, limited to /api/ paths."""
+
+    #: Documents every error response (422 from arguments, the default error)
+    #: as the envelope actually served.
+    ERROR_SCHEMA = ErrorEnvelope
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         if not is_api_request():

@@ -141,7 +141,11 @@ class HazardSchema(Schema):
     accountable_post_title = fields.String(allow_none=True)
     accountable_holders = fields.List(fields.Nested(HazardHolderSchema))
     measures = fields.String(allow_none=True)
-    funds = fields.Decimal(allow_none=True, as_string=True)
+    funds = fields.Decimal(
+        allow_none=True,
+        as_string=True,
+        metadata={"type": "string", "format": "decimal", "example": "12000.00"},
+    )
     deadline = fields.Date(allow_none=True)
     contingency_plan = fields.String(allow_none=True)
     plan = fields.Dict(allow_none=True)

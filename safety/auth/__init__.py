@@ -16,7 +16,14 @@ def init_login(login_manager: LoginManager) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # "strong" does nothing for permanent sessions (Flask-Login only marks
+    # them not fresh), and binding to the address would sign out phones that
+    # move between Wi-Fi and mobile data. Sessions are bound server-side
+    # instead: the id carries the person's nonce, rotated at sign-out,
+    # password change and deactivation, and they expire after
+    # PERMANENT_SESSION_LIFETIME. "basic" marks a session seen from another
+    # address or browser as not fresh.
+    login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
 
     @login_manager.unauthorized_handler

@@ -12,6 +12,7 @@ from safety.auth.forms import LanguageForm, LoginForm, PasswordForm
 from safety.forms import apply_service_errors, is_safe_next
 from safety.services import accounts
 from safety.services.errors import AuthenticationFailed, ValidationError
+from safety.services.throttling import Throttled
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -21,7 +22,13 @@ def login():  # noqa: ANN201
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data, now=clock.now())
+            user = accounts.authenticate(
+                form.email.data, form.password.data, now=clock.now(), address=request.remote_addr
+            )
+        except Throttled as error:
+            form.password.errors = [error.message]
+            page = render_template("auth/login.html", form=form, language_form=LanguageForm())
+            return page, 429, {"Retry-After": str(error.retry_after)}
         except AuthenticationFailed as error:
             form.password.errors = [error.message]
         else:

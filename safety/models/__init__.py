@@ -40,6 +40,7 @@ from safety.models.mail import (
     ReminderItem,
 )
 from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Unit, User
+from safety.models.security import LoginThrottle
 
 __all__ = [
     "Acknowledgement",
@@ -66,6 +67,7 @@ __all__ = [
     "ItemResult",
     "JobRun",
     "Notice",
+    "LoginThrottle",
     "Locale",
     "OPEN_STATUSES",
     "OutboxEmail",

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from safety.extensions import db
 from safety.models import ApiToken, Locale, User
-from safety.services import audit
+from safety.services import audit, throttling
 from safety.services.errors import AuthenticationFailed, ValidationError
 from safety.services.org import validate_new_password
 from safety.services.passwords import check_password, hash_password
@@ -22,62 +22,26 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
 
 
-def authenticate(email: str, password: str, *, now: datetime) -> User:
-    """Check credentials, counting failures per account in the database.
+def authenticate(email: str, password: str, *, now: datetime, address: str | None = None) -> User:
+    """Check credentials, throttled per account and per ``address`` (the client's IP).
 
-    After ``LOGIN_MAX_FAILURES`` failures in a row the account is locked for
-    ``LOGIN_LOCK_SECONDS``, whichever process the attempts hit.
-
-    :raise AuthenticationFailed: with a message that does not tell whether
-        the email exists, except for a locked account.
+    :raise Throttled: (429) while a wait from earlier failures runs; the
+        password is then neither checked nor counted.
+    :raise AuthenticationFailed: with one message whether or not the email
+        exists.
     """
+    throttling.check(email, address, now=now)
     user = find_user_by_email(email)
     password_ok = check_password(user.password_hash if user else None, password or "")
-    if user is None:
-        raise AuthenticationFailed(_("Wrong email or password."))
-    if user.locked_until is not None and user.locked_until > now:
-        db.session.rollback()
-        raise AuthenticationFailed(_("Too many failed sign-ins. Try again in a few minutes."))
-    if not password_ok:
-        _count_failure(user, now)
-        raise AuthenticationFailed(_("Wrong email or password."))
-    if not user.active:
-        db.session.rollback()
-        raise AuthenticationFailed(_("This account is deactivated."))
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
+    if user is None or not password_ok:
+        throttling.record_failure(email, address, now=now)
         db.session.commit()
-    return user
-
-
-def _count_failure(user: User, now: datetime) -> None:
-    """One atomic UPDATE so that concurrent processes never lose a count."""
-    cfg = current_app.config
-    max_failures = int(cfg["LOGIN_MAX_FAILURES"])
-    lock_until = now + timedelta(seconds=int(cfg["LOGIN_LOCK_SECONDS"]))
-    db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id)
-        .values(
-            failed_logins=User.failed_logins + 1,
-            locked_until=sa.case(
-                (User.failed_logins + 1 >= max_failures, lock_until), else_=User.locked_until
-            ),
-        )
-        .execution_options(synchronize_session=False)
-    )
+        raise AuthenticationFailed(_("Wrong email or password."))
+    throttling.record_success(email)
     db.session.commit()
-    db.session.expire(user)
-    # A lock starts a fresh count for after it ends.
-    if user.failed_logins >= max_failures:
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=0)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+    if not user.active:
+        raise AuthenticationFailed(_("This account is deactivated."))
+    return user
 
 
 def rotate_session(user: User) -> None:
@@ -107,11 +71,7 @@ def change_password(user: User, *, current_password: str, new_password: str, now
         raise ValidationError(errors)
     user.password_hash = hash_password(new_password)
     user.session_nonce = secrets.token_hex(16)
-    db.session.execute(
-        sa.update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    revoke_all_tokens(user, now=now)
     audit.record(user, "user.password_change", user, {}, now=now)
     db.session.commit()
 
@@ -131,14 +91,42 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(email: str, password: str, *, now: datetime) -> tuple[str, datetime]:
+def issue_token(
+    email: str, password: str, *, now: datetime, address: str | None = None
+) -> tuple[str, datetime]:
     """Sign in and return a new bearer token and its expiry."""
-    user = authenticate(email, password, now=now)
+    user = authenticate(email, password, now=now, address=address)
     raw = secrets.token_urlsafe(32)
     expires_at = now + timedelta(seconds=int(current_app.config["API_TOKEN_LIFETIME"]))
     db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(raw), expires_at=expires_at))
     db.session.commit()
     return raw, expires_at
+
+
+def revoke_all_tokens(user: User, *, now: datetime) -> None:
+    """End every API token of ``user`` (deactivation, password change; no commit).
+
+    Revoked stays revoked: reactivating the person brings none back.
+    """
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def revoke_token(raw: str, *, now: datetime) -> bool:
+    """End the token ``raw`` (signing out of the API); False when it names none."""
+    done = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.token_hash == _token_hash(raw or ""), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(ApiToken.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.session.commit()
+    return done is not None
 
 
 def user_for_token(raw: str, *, now: datetime) -> User | None:

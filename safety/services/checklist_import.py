@@ -26,6 +26,7 @@ from safety import clock
 from safety.models import Checklist, User
 from safety.services import inspections
 from safety.services.errors import ValidationError
+from safety.services.validation import strip_controls
 
 #: (key, header) in sheet order; the headers are what the template shows.
 COLUMNS = (
@@ -44,6 +45,8 @@ ENGLISH_HEADERS = (
 CHINESE_HEADERS = ("分区", "检查内容", "检查要点", "不合格须拍照")
 MAX_ROWS = 500
 MAX_BYTES = 5 * 1024 * 1024
+#: Rows read at most, blank ones included (formatting often runs past the items).
+MAX_SHEET_ROWS = 10_000
 YES = {"1", "true", "yes", "y", "是", "√", "x", "需要", "要"}
 NO = {"", "0", "false", "no", "n", "否", "不需要", "不要"}
 
@@ -81,7 +84,7 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return strip_controls(str(value)).strip()
 
 
 def _where(row: int, col: int) -> str:
@@ -111,10 +114,16 @@ def parse_checklist(data: bytes) -> list[dict[str, Any]]:
         raise ValidationError({"file": _("Not an Excel file (.xlsx).")}) from None
     try:
         sheet = book.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True, max_col=len(COLUMNS)))
+        # Reading stops one row past the limit: a sheet of a million blank
+        # rows costs no more than one at the limit.
+        rows = list(
+            sheet.iter_rows(values_only=True, max_col=len(COLUMNS), max_row=MAX_SHEET_ROWS + 1)
+        )
     finally:
         book.close()
     errors: dict[str, str] = {}
+    if len(rows) > MAX_SHEET_ROWS:
+        raise ValidationError({"file": _("The sheet has more than %(n)d rows.", n=MAX_SHEET_ROWS)})
     headers = [_cell_text(v) for v in (rows[0] if rows else ())]
     expected = [str(h) for _k, h in COLUMNS]
     known = (expected[:2], ENGLISH_HEADERS[:2], CHINESE_HEADERS[:2])

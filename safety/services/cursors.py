@@ -24,14 +24,27 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a cursor value")
+
+
+def _plain(value: Any) -> bool:
+    """A cursor holds strings and numbers a database column can hold, nothing else."""
+    if isinstance(value, bool) or value is None:
+        return value is None
+    if isinstance(value, int):
+        return abs(value) <= 2**63 - 1
+    return isinstance(value, str | float)
+
+
 def decode_cursor(cursor: str, size: int) -> list[Any]:
     """:raise ValidationError: on a cursor this application did not hand out."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()), parse_constant=_no_constant)
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != size or not all(map(_plain, values)):
         raise ValidationError({"cursor": "Invalid cursor."})
     return values
 

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from safety.clock import local_date
 from safety.models import Hazard, HazardLevel, User
+from safety.services import excel
 from safety.services import hazards as svc
 from safety.services.overdue import days_overdue, is_overdue
 
@@ -187,7 +188,7 @@ def write_ledger(
         values = ledger_row(hazard, holders, today, people)
         cells = []
         for i, value in enumerate(values):
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = excel.cell(sheet, value)
             if i in date_columns and value is not None:
                 cell.number_format = "yyyy-mm-dd"
             if i == overdue_index and is_overdue(hazard, today):

@@ -30,7 +30,7 @@ from safety.models import (
     Unit,
     User,
 )
-from safety.services import audit, matrix
+from safety.services import audit, excel, matrix
 from safety.services.errors import ValidationError
 
 MAX_ROWS = 5000
@@ -435,9 +435,10 @@ def export_matrix(data: dict[str, Any]) -> io.BytesIO:
     ws = wb.active
     ws.title = _("Matrix")
     units = data["units"]
-    ws.append(
+    excel.append(
+        ws,
         [_("Level"), _("Post's unit"), _("Post"), _("Post id")]
-        + [f"{'  ' * depth}{u.name} ({u.code})" for u, depth in units]
+        + [f"{'  ' * depth}{u.name} ({u.code})" for u, depth in units],
     )
     column_of = {u.id: 5 + i for i, (u, _d) in enumerate(units)}
     cells: dict[int, dict[int, list[str]]] = {}
@@ -446,8 +447,8 @@ def export_matrix(data: dict[str, Any]) -> io.BytesIO:
     names = data["unit_names"]
     for row, post in enumerate(data["posts"], start=2):
         ws.cell(row, 1, str(matrix.LEVEL_LABELS[post.level]))
-        ws.cell(row, 2, names.get(post.unit_id, ""))
-        ws.cell(row, 3, post.title)
+        excel.guard(ws.cell(row, 2, excel.clean(names.get(post.unit_id, ""))))
+        excel.guard(ws.cell(row, 3, excel.clean(post.title)))
         ws.cell(row, 4, post.id)
         for unit_id, kinds in cells.get(post.id, {}).items():
             if unit_id not in column_of:
@@ -471,8 +472,9 @@ def export_matrix(data: dict[str, Any]) -> io.BytesIO:
     gaps = wb.create_sheet(_("Gaps"))
     gaps.append([_("Type"), _("Unit"), _("Post id"), _("Message")])
     for gap in data["gaps"]:
-        gaps.append(
-            [gap["type"], names.get(gap.get("unit_id"), ""), gap.get("post_id"), gap["message"]]
+        excel.append(
+            gaps,
+            [gap["type"], names.get(gap.get("unit_id"), ""), gap.get("post_id"), gap["message"]],
         )
     _style_header(gaps)
     gaps.column_dimensions["D"].width = 80

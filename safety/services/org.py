@@ -313,7 +313,8 @@ def update_user(
 def deactivate_user(actor: User | None, user: User, *, today: date, now: datetime) -> User:
     """From ``today`` the person cannot sign in and holds no post.
 
-    Their open holdings end yesterday (history is kept); their sessions end.
+    Their open holdings end yesterday (history is kept); their sessions and
+    API tokens end (reactivation brings none back).
     """
     require_admin(actor)
     if actor is not None and actor.id == user.id:
@@ -321,6 +322,9 @@ def deactivate_user(actor: User | None, user: User, *, today: date, now: datetim
     user.active = False
     user.deactivated_on = today
     user.session_nonce = secrets.token_hex(16)
+    from safety.services.accounts import revoke_all_tokens  # (accounts imports org)
+
+    revoke_all_tokens(user, now=now)
     ended = end_open_holdings(user, today - timedelta(days=1))
     audit.record(actor, "user.deactivate", user, {"on": today, "holdings_ended": ended}, now=now)
     db.session.commit()

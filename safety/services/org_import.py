@@ -44,6 +44,7 @@ from safety.services import audit
 from safety.services.errors import ValidationError
 from safety.services.org import require_admin
 from safety.services.passwords import MIN_PASSWORD_LENGTH, hash_password
+from safety.services.validation import strip_controls
 
 #: Rows per sheet at most: beyond that, split the workbook.
 MAX_ROWS = 5000
@@ -278,7 +279,7 @@ def _header_map(spec: Sheet, header: Iterable[Any]) -> dict[int, str]:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
-        value = value.strip()
+        value = strip_controls(value).strip()
         return value or None
     return value
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
@@ -41,6 +41,9 @@ _CONVERT_FORMATS = ("HEIF", "HEIC", "AVIF")
 MAX_SIDE = 4096
 #: Decoded size refused outright (a small file can decode to gigabytes).
 MAX_PIXELS = 50_000_000
+#: Pixels decoded per request at most, all photos together (decoding is the
+#: CPU cost: ten 7000 × 7000 images would take many seconds).
+MAX_REQUEST_PIXELS = 120_000_000
 THUMB_SIZE = (360, 360)
 JPEG_QUALITY = 85
 #: At most this many photos per report or action.
@@ -112,6 +115,7 @@ def _decode(raw: bytes, label: str) -> tuple[Image.Image, str]:
                     )
                 )
             fmt = image.format or ""
+            _spend_pixels(image.width * image.height, label)
             image.load()
     except ValidationError:
         raise
@@ -131,6 +135,21 @@ def _decode(raw: bytes, label: str) -> tuple[Image.Image, str]:
     return image, fmt
 
 
+def _spend_pixels(count: int, label: str) -> None:
+    """Count decoding work against this request's budget, before decoding.
+
+    :raise ValidationError: when the request has decoded enough already.
+    """
+    if not has_request_context():
+        return
+    spent = g.get("photo_pixels", 0) + count
+    if spent > MAX_REQUEST_PIXELS:
+        raise _invalid(
+            _("%(name)s: too many large images in one request; send fewer at a time.", name=label)
+        )
+    g.photo_pixels = spent
+
+
 def _prepare(image: Image.Image, fmt: str) -> tuple[Image.Image, str, str, str]:
     """Upright, first frame, sane mode; returns (image, Pillow format, content type, ext)."""
     if getattr(image, "n_frames", 1) > 1:
@@ -147,6 +166,9 @@ def _prepare(image: Image.Image, fmt: str) -> tuple[Image.Image, str, str, str]:
         image = image.convert("RGBA" if has_alpha else "RGB")
     if max(image.size) > MAX_SIDE:
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    # Only pixels go on: Pillow would write a JPEG comment, an ICC profile or
+    # EXIF found in ``info`` back out when saving.
+    image.info = {}
     return image, out_fmt, content_type, ext
 
 
@@ -202,6 +224,7 @@ def store_image(
         upright, out_fmt, content_type, ext = _prepare(image, fmt)
     payload = _encode(upright, out_fmt)
     thumb = upright.copy()
+    thumb.info = {}
     thumb.thumbnail(THUMB_SIZE, Image.Resampling.LANCZOS)
     thumb_payload = _encode(
         _flatten(thumb) if thumb.mode == "RGBA" else thumb.convert("RGB"), "JPEG"
@@ -232,6 +255,7 @@ def store_images(files: Iterable[bytes | FileStorage | IO[bytes]]) -> list[Store
     uploads = [f for f in files if not _is_empty_slot(f)]
     if len(uploads) > MAX_PHOTOS:
         raise _invalid(_("At most %(n)d photos at a time.", n=MAX_PHOTOS))
+    _check_batch(uploads)
     stored: list[StoredImage] = []
     try:
         for upload in uploads:
@@ -240,6 +264,35 @@ def store_images(files: Iterable[bytes | FileStorage | IO[bytes]]) -> list[Store
         discard(stored)
         raise
     return stored
+
+
+def _check_batch(uploads: list[bytes | FileStorage | IO[bytes]]) -> None:
+    """Refuse a batch whose images together exceed the request's pixel budget,
+    from their headers alone, before decoding any of them."""
+    if not has_request_context():
+        return
+    total = g.get("photo_pixels", 0)
+    for upload in uploads:
+        total += _header_pixels(upload)
+    if total > MAX_REQUEST_PIXELS:
+        raise _invalid(_("Too many large images in one request; send fewer at a time."))
+
+
+def _header_pixels(upload: bytes | FileStorage | IO[bytes]) -> int:
+    """Width × height from the image header (0 when unreadable: decoding will say)."""
+    stream = io.BytesIO(upload) if isinstance(upload, bytes | bytearray) else None
+    if stream is None:
+        stream = upload.stream if isinstance(upload, FileStorage) else upload
+    if not stream.seekable():
+        return 0
+    start = stream.tell()
+    try:
+        with Image.open(stream) as image:
+            return image.width * image.height
+    except Exception:  # noqa: BLE001 (any failure is reported by the full decode)
+        return 0
+    finally:
+        stream.seek(start)
 
 
 def _is_empty_slot(upload: object) -> bool:

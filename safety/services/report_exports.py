@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from safety.services import reports
+from safety.services import excel, reports
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
@@ -67,7 +67,7 @@ def _pct(value: float | None) -> str:
 def _title(ws: Worksheet, title: str, subtitle: str) -> None:
     ws.append([title])
     ws["A1"].font = _TITLE
-    ws.append([subtitle])
+    excel.append(ws, [subtitle])
     ws.append([])
 
 
@@ -88,7 +88,7 @@ def _table(ws: Worksheet, header: Sequence[Any], rows: Iterable[Sequence[Any]]) 
     width = len(header)
     for row in rows:
         values = list(row)
-        ws.append(values)
+        excel.append(ws, values)
         row_no += 1
         for col in range(1, width + 1):
             ws.cell(row=row_no, column=col).border = _BOX

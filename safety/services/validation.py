@@ -3,6 +3,7 @@ field-error dict they fill (raised as one :class:`ValidationError`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,16 @@ from flask_babel import gettext as _
 
 from safety.extensions import db
 from safety.services.errors import NotFound, ValidationError
+
+#: Control characters no text input may hold: C0 but tab, LF and CR; DEL; C1;
+#: lone surrogates and the two non-characters (they break XML and exports).
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (imports, form fields)."""
+    return CONTROL_RE.sub("", text)
+
 
 #: Ids are 32-bit integers on PostgreSQL: a bigger one names nothing (and must
 #: not reach the database, which would answer with an error, not a miss).

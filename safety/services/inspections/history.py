@@ -144,19 +144,14 @@ def summary(rows: Sequence[HistoryRow]) -> dict[str, Any]:
 
 
 #: Characters that make a spreadsheet read a text as a formula.
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _as_text(cell: Any) -> None:
-    """A text a spreadsheet would run as a formula is stored as plain text."""
-    if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-        cell.data_type = "s"
 
 
 def history_workbook(rows: Sequence[HistoryRow], checklist_names: dict[int, str]) -> bytes:
     """The history as an Excel workbook, headers in the reader's language."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from safety.services import excel
 
     book = Workbook()
     sheet = book.active
@@ -181,7 +176,8 @@ def history_workbook(rows: Sequence[HistoryRow], checklist_names: dict[int, str]
         cell.font = Font(bold=True)
     for row in rows:
         inspection = row.inspection
-        sheet.append(
+        excel.append(
+            sheet,
             [
                 inspection.id,
                 inspection.performed_at.astimezone(clock.tz()).replace(tzinfo=None),
@@ -195,10 +191,8 @@ def history_workbook(rows: Sequence[HistoryRow], checklist_names: dict[int, str]
                 row.not_applicable,
                 round(row.pass_rate, 4) if row.pass_rate is not None else None,
                 row.hazards,
-            ]
+            ],
         )
-        for cell in sheet[sheet.max_row]:
-            _as_text(cell)
         sheet.cell(row=sheet.max_row, column=2).number_format = "yyyy-mm-dd hh:mm"
         sheet.cell(row=sheet.max_row, column=11).number_format = "0.0%"
     for column, width in zip(
