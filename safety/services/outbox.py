@@ -417,6 +417,32 @@ def retry_email(actor: User | None, email: OutboxEmail, *, now: datetime) -> Out
     return email
 
 
+def retry_failed_emails(actor: User | None, *, now: datetime) -> int:
+    """Queue every failed email again, due now, with fresh attempts; how many.
+
+    One statement (and one audit entry): after an outage or a fixed setting,
+    admins need not retry emails one by one.
+
+    :raise Forbidden: unless ``actor`` is an admin
+    """
+    _require_admin(actor)
+    result = db.session.execute(
+        sa.update(OutboxEmail)
+        .where(OutboxEmail.status == EmailStatus.FAILED)
+        .values(
+            status=EmailStatus.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            lease_owner=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(actor, "email.retry_all", actor, {"count": result.rowcount}, now=now)
+    db.session.commit()
+    return result.rowcount
+
+
 def _valid_address(to: str | None) -> str:
     from email_validator import EmailNotValidError, validate_email
 
