@@ -26,6 +26,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -61,10 +62,14 @@ def _minute_slot(app: Flask, now: datetime) -> str | None:
     return now.strftime("%Y-%m-%dT%H:%MZ")
 
 
+#: Records a step of the running job on its claim (set by :func:`run_job`).
+_progress: ContextVar[Callable[[str], None] | None] = ContextVar("job_progress", default=None)
+
+
 def _run_reminder_pass(now: datetime) -> str:
     from safety.services.reminders import prune_job_runs, run_reminders
 
-    summary = run_reminders(now=now)
+    summary = run_reminders(now=now, progress=_progress.get())
     prune_job_runs("outbox.flush", before=now - timedelta(days=2))
     return summary.line()
 
@@ -86,6 +91,9 @@ class JobSpec:
     misfire_grace_time: int
     #: Also run at scheduler start when the slot has passed (catch-up).
     catch_up: bool = False
+    #: After each run, take over that job's current slot if its claim was
+    #: abandoned (a killed process): the day is not lost until a restart.
+    resumes: str | None = None
 
 
 def _daily_trigger(app: Flask) -> BaseTrigger:
@@ -112,6 +120,7 @@ JOBS: list[JobSpec] = [
         run=_run_flush,
         slot=_minute_slot,
         misfire_grace_time=50,
+        resumes="reminders.daily",
     ),
 ]
 JOBS_BY_ID = {job.id: job for job in JOBS}
@@ -125,35 +134,70 @@ def run_job(app: Flask, job_id: str, *, now: datetime | None = None) -> str | No
     """Run one slot of ``job_id`` unless another process claimed it; the summary or None.
 
     Errors are logged and the slot released (so a later start may retry it);
-    they never reach the scheduler thread.
+    they never reach the scheduler thread. A job that ``resumes`` another
+    then takes over that job's abandoned claim, if any.
     """
-    from safety.extensions import db
-    from safety.services.reminders import claim_job_slot, finish_job_slot, release_job_slot
-
     spec = JOBS_BY_ID[job_id]
     with app.app_context():
         now = now or clock.now()
-        slot = spec.slot(app, now)
-        if slot is None:
+        summary = _run_slot(app, spec, now)
+        resume = spec.resumes is not None and _abandoned(app, spec.resumes, now)
+    if resume:
+        run_job(app, spec.resumes, now=now)
+    return summary
+
+
+def _abandoned(app: Flask, job_id: str, now: datetime) -> bool:
+    from safety.extensions import db
+    from safety.services.reminders import abandoned_job_slot
+
+    slot = JOBS_BY_ID[job_id].slot(app, now)
+    try:
+        return slot is not None and abandoned_job_slot(job_id, slot)
+    except Exception:
+        log.exception("%s: could not check for an abandoned claim", job_id)
+        return False
+    finally:
+        db.session.remove()
+
+
+def _run_slot(app: Flask, spec: JobSpec, now: datetime) -> str | None:
+    from safety.extensions import db
+    from safety.services.reminders import (
+        claim_job_slot,
+        finish_job_slot,
+        record_job_progress,
+        release_job_slot,
+    )
+
+    job_id = spec.id
+    slot = spec.slot(app, now)
+    if slot is None:
+        return None
+    owner = process_name()
+    try:
+        if not claim_job_slot(job_id, slot, owner=owner, now=now):
+            log.info("%s %s: claimed by another process", job_id, slot)
             return None
+        token = _progress.set(
+            lambda step: record_job_progress(job_id, slot, owner=owner, step=step)
+        )
         try:
-            if not claim_job_slot(job_id, slot, owner=process_name(), now=now):
-                log.info("%s %s: claimed by another process", job_id, slot)
-                return None
-            try:
-                summary = spec.run(now)
-            except Exception:
-                log.exception("%s %s failed", job_id, slot)
-                release_job_slot(job_id, slot)
-                return None
-            finish_job_slot(job_id, slot, summary=summary, now=clock.now())
-            log.info("%s %s: %s", job_id, slot, summary)
-            return summary
+            summary = spec.run(now)
         except Exception:
-            log.exception("%s %s: could not claim or record the slot", job_id, slot)
+            log.exception("%s %s failed", job_id, slot)
+            release_job_slot(job_id, slot)
             return None
         finally:
-            db.session.remove()
+            _progress.reset(token)
+        finish_job_slot(job_id, slot, summary=summary, now=clock.now())
+        log.info("%s %s: %s", job_id, slot, summary)
+        return summary
+    except Exception:
+        log.exception("%s %s: could not claim or record the slot", job_id, slot)
+        return None
+    finally:
+        db.session.remove()
 
 
 def schedule_jobs(scheduler: BaseScheduler, app: Flask) -> None:

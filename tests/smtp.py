@@ -7,6 +7,7 @@ accepts connections and never says a word (a hanging server).
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 from collections.abc import Iterator
@@ -92,6 +93,37 @@ class _Silent:
         self.sock.close()
 
 
+class _Trickle(_Silent):
+    """Greets one byte at a time, a byte every ``every`` seconds, for ever.
+
+    Each byte arrives well within a socket timeout, so only a deadline on the
+    whole conversation stops a sender from waiting for ever.
+    """
+
+    def __init__(self, port: int, every: float) -> None:
+        self.every = every
+        super().__init__(port)
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _addr = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.conns.append(conn)
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        text = itertools.cycle(b"220-slow server says hello\r\n")
+        while not self.stopping.wait(self.every):
+            try:
+                conn.sendall(bytes([next(text)]))
+            except OSError:
+                return
+
+
 class SmtpServer:
     """``start()``/``stop()`` on one port; ``hang()`` swaps in a silent listener."""
 
@@ -116,6 +148,12 @@ class SmtpServer:
         """Accept connections and never answer (the sender must time out)."""
         self.stop()
         self._silent = _Silent(self.port)
+        return self
+
+    def trickle(self, every: float = 0.5) -> SmtpServer:
+        """Answer one byte every ``every`` seconds (each read succeeds; nothing ends)."""
+        self.stop()
+        self._silent = _Trickle(self.port, every)
         return self
 
     def stop(self) -> None:

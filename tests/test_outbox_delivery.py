@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
+from safety import clock
 from safety.models import EmailStatus, OutboxEmail
 from safety.services import outbox
+from safety.services.mailer import SmtpConnection
 from tests import builders
 from tests.smtp import SmtpServer, smtp_fixture  # noqa: F401  (fixture "smtp")
 
@@ -62,9 +65,10 @@ def test_outage_keeps_emails_queued_then_delivers_each_once(
     for email in emails:
         email = reload(db, email)
         assert email.status == EmailStatus.QUEUED
-        assert email.attempts == 1
         assert email.next_attempt_at > NOW
         assert email.last_error
+    # Only the email that was tried spent an attempt (issue 14).
+    assert [reload(db, e).attempts for e in emails] == [1, 0, 0]
     # Backoff: nothing is due a second later.
     smtp.start()
     assert outbox.flush_outbox(now=NOW + timedelta(seconds=1)).sent == 0
@@ -149,17 +153,96 @@ def test_hanging_server_times_out_and_the_email_is_retried(
 
 
 def test_leased_email_is_not_sent_by_a_second_sender(smtp: SmtpServer, app: Any, db: Any) -> None:
+    """Leases are on the real clock: a flush "as of" any time respects a live one."""
     [email] = queue(db)
+    real_now = clock.now()
     db.session.execute(
         sa.update(OutboxEmail)
         .where(OutboxEmail.id == email.id)
-        .values(lease_owner="other", lease_until=NOW + timedelta(minutes=1))
+        .values(lease_owner="other", lease_until=real_now + timedelta(minutes=1))
     )
     db.session.commit()
     assert outbox.flush_outbox(now=NOW).sent == 0
+    # A pass "as of" a later time (reminders run --now) does not steal it either.
+    assert outbox.flush_outbox(now=real_now + timedelta(days=1)).sent == 0
     # An expired lease (its sender died) is taken over.
-    assert outbox.flush_outbox(now=NOW + timedelta(minutes=2)).sent == 1
+    with time_machine.travel(real_now + timedelta(minutes=2), tick=True):
+        assert outbox.flush_outbox(now=NOW + timedelta(minutes=2)).sent == 1
     assert len(smtp.messages) == 1
+
+
+def test_ten_flushes_during_an_outage_fail_nothing_and_one_after_delivers_all(
+    smtp: SmtpServer, app: Any, db: Any
+) -> None:
+    app.config["MAIL_MAX_ATTEMPTS"] = 3
+    emails = queue(db, 5)
+    smtp.stop()
+    now = NOW
+    for _ in range(10):
+        result = outbox.flush_outbox(now=now)
+        assert result.failed == 0 and result.sent == 0
+        now += timedelta(hours=2)
+    assert all(reload(db, e).status == EmailStatus.QUEUED for e in emails)
+    # Only the email tried first each time spent attempts.
+    assert [reload(db, e).attempts for e in emails][1:] == [0, 0, 0, 0]
+    smtp.start()
+    assert outbox.flush_outbox(now=now).sent == 5
+    assert len(smtp.messages) == 5
+
+
+def test_delivery_costs_one_commit_per_email_and_no_transaction_during_smtp(
+    smtp: SmtpServer, app: Any, db: Any
+) -> None:
+    queue(db, 6)
+    commits = 0
+    open_during_send: list[bool] = []
+
+    def count(_session: Any) -> None:
+        nonlocal commits
+        commits += 1
+
+    real_send = SmtpConnection.send
+
+    def watching_send(self: Any, message: Any) -> None:
+        open_during_send.append(db.session().in_transaction())
+        real_send(self, message)
+
+    sa.event.listen(db.session, "after_commit", count)
+    SmtpConnection.send = watching_send
+    try:
+        assert outbox.flush_outbox(now=NOW).sent == 6
+    finally:
+        SmtpConnection.send = real_send
+        sa.event.remove(db.session, "after_commit", count)
+    assert open_during_send == [False] * 6
+    # One per email, plus the candidates' read and the last outcome.
+    assert commits <= 6 + 3
+
+
+def test_the_moot_digest_check_is_index_lookups_without_joins(smtp: SmtpServer, app: Any) -> None:
+    from safety.extensions import db as _db
+    from safety.services.reminders import run_reminders
+    from tests.test_reminders_rules import TODAY, rectifying
+
+    post = builders.make_post()
+    builders.make_holder(post)
+    rectifying(post, deadline=TODAY)
+    smtp.stop()
+    run_reminders(now=NOW)
+    smtp.start()
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        email = _db.session.scalar(sa.select(OutboxEmail))
+        statements.clear()
+        assert outbox._still_relevant(email) is True
+    finally:
+        sa.event.remove(_db.engine, "before_cursor_execute", record)
+    assert statements and not any("JOIN" in s.upper() for s in statements)
 
 
 def test_send_test_email_reports_the_outcome(smtp: SmtpServer, app: Any, admin: Any) -> None:
@@ -200,3 +283,27 @@ def test_outbox_flush_command_delivers_and_exits_zero(
     # Backoff is ignored: "outbox flush" tries every queued email now.
     result = runner.invoke(args=["outbox", "flush"])
     assert result.output.strip() == "outbox: 2 sent, 0 failed, 0 deferred, 0 cancelled"
+
+
+def test_a_trickling_server_cannot_hold_a_flush_past_the_conversation_deadline(
+    smtp: SmtpServer, app: Any, db: Any
+) -> None:
+    """Every read succeeds within MAIL_TIMEOUT, yet the conversation never ends."""
+    app.config["MAIL_TIMEOUT"] = 2
+    app.config["MAIL_DEADLINE"] = 3
+    emails = queue(db, 2)
+    smtp.trickle(every=0.3)
+    started = time.monotonic()
+    result = outbox.flush_outbox(now=NOW)
+    assert time.monotonic() - started < 6
+    assert (result.sent, result.deferred) == (0, 2)
+    assert all(reload(db, e).status == EmailStatus.QUEUED for e in emails)
+    assert "3" in reload(db, emails[0]).last_error
+    smtp.start()
+    assert outbox.flush_outbox(now=NOW + timedelta(hours=3)).sent == 2
+
+
+def test_the_lease_covers_the_longest_conversation(app: Any) -> None:
+    app.config["MAIL_TIMEOUT"] = 10
+    app.config["MAIL_DEADLINE"] = 75
+    assert outbox.lease_seconds() > 75

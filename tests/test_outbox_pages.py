@@ -136,3 +136,47 @@ def test_my_page_links_items_by_their_hazard_and_never_fails(
     page = response.get_data(as_text=True)
     assert f'href="/notifications/hazards/{hazard.id}"' in page
     assert hazard.number in page and "Blocked exit" in page
+
+
+def test_admins_retry_every_failed_email_at_once(
+    smtp: SmtpServer, client: Any, auth: Any, api: Any, admin: User
+) -> None:
+    from safety.services import outbox
+
+    for n in range(3):
+        outbox.queue_email(
+            kind="test",
+            to_addr=f"r{n}@example.com",
+            subject="s",
+            text_body="t",
+            html_body=None,
+            now=NOW,
+        )
+    db.session.commit()
+    smtp.answer("550 5.7.1 Relaying denied")
+    assert outbox.flush_outbox(now=NOW).failed == 3
+    smtp.answer("250 OK")
+    auth.login(admin.email)
+    page = client.get("/notifications/outbox").get_data(as_text=True)
+    assert "/notifications/outbox/retry-failed" in page
+    token = auth.csrf("/notifications/outbox")
+    response = client.post("/notifications/outbox/retry-failed", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert len(smtp.messages) == 3
+    db.session.expire_all()
+    statuses = db.session.scalars(sa.select(OutboxEmail.status)).all()
+    assert statuses == [EmailStatus.SENT] * 3
+
+    smtp.answer("550 5.7.1 Relaying denied")
+    outbox.queue_email(
+        kind="test", to_addr="r9@example.com", subject="s", text_body="t", html_body=None, now=NOW
+    )
+    db.session.commit()
+    outbox.flush_outbox(now=NOW)
+    smtp.answer("250 OK")
+    api.login(admin.email)
+    body = api.post("/outbox/retry-failed").get_json()
+    assert (body["queued"], body["sent"]) == (1, 1)
+    me = builders.make_user()
+    api.login(me.email)
+    assert api.post("/outbox/retry-failed").status_code == 403

@@ -161,3 +161,61 @@ def test_catch_up_only_once_today_s_slot_time_has_passed(
         jobs.schedule_jobs(scheduler, app)
     [daily] = [job for job in scheduler.get_jobs() if job.id == "reminders.daily"]
     assert (getattr(daily, "next_run_time", None) == start) is catch_up
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _abandoned_claim(owner: str, beat: datetime) -> None:
+    db.session.add(
+        JobRun(
+            job_id="reminders.daily",
+            slot="2026-03-12",
+            claimed_by=owner,
+            claimed_at=NOW,
+            heartbeat_at=beat,
+            progress="claimed",
+        )
+    )
+    db.session.commit()
+    db.session.remove()
+
+
+def test_a_scheduler_killed_after_claiming_the_day_does_not_lose_it(
+    smtp: SmtpServer, app: Any, holder: Any
+) -> None:
+    """Killed (here: its process is gone) before writing a digest: the next start runs the day."""
+    from safety import clock
+
+    _abandoned_claim(f"{jobs.process_name().rpartition(':')[0]}:{_dead_pid()}", clock.now())
+    summary = jobs.run_job(app, "reminders.daily", now=NOW + timedelta(minutes=5))
+    assert summary is not None and summary.startswith("reminders 2026-03-12")
+    assert len(smtp.to("holder@example.com")) == 1
+    run = db.session.scalar(sa.select(JobRun))
+    assert run.finished_at is not None and run.progress == "finished"
+    assert jobs.run_job(app, "reminders.daily", now=NOW + timedelta(hours=1)) is None
+
+
+def test_a_stale_claim_of_another_machine_is_taken_over_by_the_next_pass(
+    smtp: SmtpServer, app: Any, holder: Any
+) -> None:
+    from safety import clock
+
+    real_now = clock.now()
+    _abandoned_claim("elsewhere:4242", real_now - timedelta(minutes=2))
+    # A live claim (a recent sign of life) is left alone.
+    assert jobs.run_job(app, "reminders.daily", now=NOW) is None
+    jobs.run_job(app, "outbox.flush", now=NOW + timedelta(minutes=1))
+    assert smtp.to("holder@example.com") == []
+    # Ten minutes without a sign of life: the next minute's flush takes the day over.
+    with time_machine.travel(real_now + timedelta(minutes=15), tick=True):
+        jobs.run_job(app, "outbox.flush", now=NOW + timedelta(minutes=15))
+    assert len(smtp.to("holder@example.com")) == 1
+    run = db.session.scalar(sa.select(JobRun).where(JobRun.job_id == "reminders.daily"))
+    assert run.finished_at is not None and run.claimed_by != "elsewhere:4242"

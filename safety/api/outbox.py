@@ -74,6 +74,30 @@ class OutboxRetry(MethodView):
         return get_or_404(OutboxEmail, email_id)
 
 
+class RetryFailedSchema(Schema):
+    queued = fields.Integer()
+    sent = fields.Integer()
+    deferred = fields.Integer()
+    failed = fields.Integer()
+
+
+@blp.route("/outbox/retry-failed")
+class OutboxRetryFailed(MethodView):
+    @blp.response(200, RetryFailedSchema)
+    def post(self) -> dict:
+        """Queue every failed email again and try to deliver them now."""
+        user = require_admin_api()
+        now = clock.now()
+        queued = outbox.retry_failed_emails(user, now=now)
+        result = outbox.flush_outbox(now=now, ignore_backoff=True)
+        return {
+            "queued": queued,
+            "sent": result.sent,
+            "deferred": result.deferred,
+            "failed": result.failed,
+        }
+
+
 @blp.route("/outbox/test")
 class OutboxTest(MethodView):
     @blp.arguments(TestEmailSchema)

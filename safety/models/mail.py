@@ -84,6 +84,11 @@ class JobRun(IdMixin, Base):
     slot: Mapped[str] = mapped_column(sa.String(64))
     claimed_by: Mapped[str] = mapped_column(sa.String(128))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Real-clock time of the run's last sign of life; a stale unfinished claim
+    #: (its process killed) is taken over by the next start or pass.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last step the run recorded ("claimed", "planned", "digests written"…).
+    progress: Mapped[str | None] = mapped_column(sa.String(64))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     summary: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -173,6 +173,27 @@ def outbox_retry(email_id: int):  # noqa: ANN201
     return redirect(url_for("notifications.outbox_index", status=request.args.get("status")))
 
 
+@bp.route("/outbox/retry-failed", methods=["POST"])
+@login_required
+def outbox_retry_failed():  # noqa: ANN201
+    """Admins: every failed email queued again, then one flush."""
+    admin = _require_admin()
+    if EmptyForm().validate_on_submit():
+        now = clock.now()
+        count = outbox.retry_failed_emails(admin, now=now)
+        result = outbox.flush_outbox(now=now, ignore_backoff=True)
+        flash(
+            _(
+                "%(count)d failed emails queued again: %(sent)d sent, %(deferred)d will retry.",
+                count=count,
+                sent=result.sent,
+                deferred=result.deferred,
+            ),
+            "success",
+        )
+    return redirect(url_for("notifications.outbox_index"))
+
+
 @bp.route("/outbox/test", methods=["POST"])
 @login_required
 def outbox_test():  # noqa: ANN201

@@ -1,4 +1,5 @@
-"""SMTP delivery: one connection per flush, a timeout on every socket operation.
+"""SMTP delivery: one connection per flush, a timeout on every socket operation
+and a deadline on every conversation.
 
 Only this module talks to the mail server. It never commits and knows nothing
 about the outbox: it turns an SMTP conversation into ``None`` (accepted),
@@ -6,13 +7,19 @@ about the outbox: it turns an SMTP conversation into ``None`` (accepted),
 
 Why a timeout everywhere: a server that accepts the TCP connection and never
 answers would otherwise hang the sender for ever (Flask-Mail opens
-``smtplib.SMTP`` without one).
+``smtplib.SMTP`` without one). Why a deadline as well: a server that trickles
+one byte every few seconds satisfies every socket timeout and still never
+finishes; a watchdog cuts the connection when one message's conversation
+(connect, greet, authenticate, send) outlives ``MAIL_DEADLINE`` seconds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import socket
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,6 +58,8 @@ class MailSettings:
     password: str | None = None
     sender: str = "safety@localhost"
     timeout: float = 10.0
+    #: The longest one message's conversation may take, connecting included.
+    deadline: float = 60.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
@@ -63,7 +72,16 @@ class MailSettings:
             password=config.get("MAIL_PASSWORD") or None,
             sender=config.get("MAIL_DEFAULT_SENDER") or "safety@localhost",
             timeout=float(config.get("MAIL_TIMEOUT") or 10),
+            deadline=conversation_deadline(config),
         )
+
+
+def conversation_deadline(config: Mapping[str, Any]) -> float:
+    """``MAIL_DEADLINE`` seconds, by default six socket timeouts (60 s)."""
+    explicit = config.get("MAIL_DEADLINE")
+    if explicit:
+        return float(explicit)
+    return 6 * float(config.get("MAIL_TIMEOUT") or 10)
 
 
 @dataclass(frozen=True)
@@ -135,12 +153,41 @@ def _classify(error: BaseException, *, connecting: bool) -> DeliveryError:
     return TemporaryFailure(text, connection=True)
 
 
+class _Watchdog:
+    """Cuts ``connection``'s socket when a conversation outlives ``seconds``."""
+
+    def __init__(self, connection: SmtpConnection, seconds: float) -> None:
+        self.connection = connection
+        self.seconds = seconds
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.expired = True
+        self.connection._cut()
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._timer.cancel()
+
+    def failure(self) -> TemporaryFailure:
+        return TemporaryFailure(
+            f"the SMTP conversation took longer than {self.seconds:g} s", connection=True
+        )
+
+
 class SmtpConnection:
     """A lazily opened SMTP session reused for a batch; use as a context manager."""
 
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        #: The session being opened (the watchdog may have to cut it too).
+        self._opening: smtplib.SMTP | None = None
 
     def __enter__(self) -> SmtpConnection:
         return self
@@ -148,16 +195,28 @@ class SmtpConnection:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _cut(self) -> None:
+        """Called by the watchdog thread: unblock whatever read or write is waiting."""
+        for smtp in (self._smtp, self._opening):
+            sock = getattr(smtp, "sock", None)
+            if sock is None:
+                continue
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def _open(self) -> smtplib.SMTP:
         s = self.settings
         try:
             if s.use_ssl:
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.server, s.port, timeout=s.timeout, context=ssl.create_default_context()
+                    timeout=s.timeout, context=ssl.create_default_context()
                 )
             else:
-                smtp = smtplib.SMTP(s.server, s.port, timeout=s.timeout)
+                smtp = smtplib.SMTP(timeout=s.timeout)
+            smtp._host = s.server  # for TLS server name checks; connect() does not set it
+            self._opening = smtp
             try:
+                smtp.connect(s.server, s.port)
                 if s.use_tls and not s.use_ssl:
                     smtp.starttls(context=ssl.create_default_context())
                 if s.username:
@@ -165,41 +224,53 @@ class SmtpConnection:
             except BaseException:
                 smtp.close()
                 raise
+            finally:
+                self._opening = None
         except (smtplib.SMTPException, OSError, ssl.SSLError) as error:
             raise _classify(error, connecting=True) from error
         return smtp
 
     def send(self, message: Message) -> None:
-        """Hand ``message`` to the server.
+        """Hand ``message`` to the server within ``settings.deadline`` seconds.
 
-        :raise TemporaryFailure: connection error, timeout, 4xx (the session is dropped)
+        :raise TemporaryFailure: connection error, timeout, deadline passed, 4xx
+            (the session is dropped)
         :raise PermanentFailure: 5xx for this message (the session stays usable)
         """
-        if self._smtp is None:
-            self._smtp = self._open()
         mail = build_message(message, self.settings.sender)
-        try:
-            self._smtp.send_message(mail, from_addr=self.settings.sender, to_addrs=[message.to])
-        except (smtplib.SMTPException, OSError) as error:
-            failure = _classify(error, connecting=False)
-            if isinstance(failure, TemporaryFailure):
+        with _Watchdog(self, self.settings.deadline) as watchdog:
+            try:
+                if self._smtp is None:
+                    self._smtp = self._open()
+                self._smtp.send_message(mail, from_addr=self.settings.sender, to_addrs=[message.to])
+            except TemporaryFailure as failure:
                 self.close()
-            else:
-                self._reset()
-            raise failure from error
+                raise (watchdog.failure() if watchdog.expired else failure) from failure
+            except (smtplib.SMTPException, OSError) as error:
+                failure = watchdog.failure() if watchdog.expired else None
+                failure = failure or _classify(error, connecting=False)
+                if isinstance(failure, TemporaryFailure):
+                    self.close()
+                else:
+                    self._reset()
+                raise failure from error
 
     def _reset(self) -> None:
         try:
             if self._smtp is not None:
-                self._smtp.rset()
+                with _Watchdog(self, self.settings.timeout):
+                    self._smtp.rset()
         except (smtplib.SMTPException, OSError):
             self.close()
 
     def close(self) -> None:
-        smtp, self._smtp = self._smtp, None
+        smtp = self._smtp
         if smtp is None:
             return
         try:
-            smtp.quit()
+            with _Watchdog(self, self.settings.timeout):  # a QUIT that trickles is cut too
+                smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+        finally:
+            self._smtp = None

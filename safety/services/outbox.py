@@ -33,6 +33,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from safety import clock
 from safety.extensions import db
 from safety.models import (
     EmailStatus,
@@ -51,6 +52,7 @@ from safety.services.mailer import (
     PermanentFailure,
     SmtpConnection,
     TemporaryFailure,
+    conversation_deadline,
 )
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,8 @@ BATCH_SIZE = 100
 #: Backoff: base * 2**(attempts-1), capped, then "equal jitter" (50–100 %).
 DEFAULT_RETRY_BASE = 60
 DEFAULT_RETRY_MAX = 3600
+#: A lease outlives the longest conversation by this much (database work around it).
+LEASE_MARGIN = 60
 #: Statuses after which a hazard needs no more reminding.
 SETTLED = (HazardStatus.CLOSED, HazardStatus.VOID)
 
@@ -93,7 +97,7 @@ def sender_id() -> str:
 
 def lease_seconds() -> int:
     """Long enough for one SMTP conversation (connect, greet, send, quit)."""
-    return int(max(60, 6 * float(current_app.config.get("MAIL_TIMEOUT") or 10)))
+    return int(conversation_deadline(current_app.config) + LEASE_MARGIN)
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
@@ -145,13 +149,18 @@ def queue_email(
 # --- delivery ----------------------------------------------------------------
 
 
+def _lease_free(real_now: datetime) -> sa.ColumnElement[bool]:
+    """Not leased, or leased by a sender whose lease ran out (by the real clock)."""
+    return sa.or_(OutboxEmail.lease_until.is_(None), OutboxEmail.lease_until < real_now)
+
+
 def _candidates(now: datetime, ignore_backoff: bool, after_id: int, only: list[int] | None) -> list:
     stmt = (
         sa.select(OutboxEmail.id)
         .where(
             OutboxEmail.status == EmailStatus.QUEUED,
             OutboxEmail.id > after_id,
-            sa.or_(OutboxEmail.lease_until.is_(None), OutboxEmail.lease_until < now),
+            _lease_free(clock.now()),
         )
         .order_by(OutboxEmail.id)
         .limit(BATCH_SIZE)
@@ -160,42 +169,60 @@ def _candidates(now: datetime, ignore_backoff: bool, after_id: int, only: list[i
         stmt = stmt.where(OutboxEmail.next_attempt_at <= now)
     if only is not None:
         stmt = stmt.where(OutboxEmail.id.in_(only))
-    return list(db.session.scalars(stmt))
+    ids = list(db.session.scalars(stmt))
+    db.session.commit()  # end the read: no transaction stays open while SMTP talks
+    return ids
 
 
-def _take_lease(email_id: int, owner: str, now: datetime) -> bool:
-    """True when this sender now owns the email (atomic on both databases)."""
+def _take_lease(email_id: int, owner: str) -> bool:
+    """True when this sender now owns the email (atomic on both databases).
+
+    Leases are read and written on the real clock, whatever ``now`` the
+    caller decides reminders for: a pass run "as of" an earlier time must
+    not see a live lease as expired.
+    """
+    real_now = clock.now()
     result = db.session.execute(
         sa.update(OutboxEmail)
         .where(
             OutboxEmail.id == email_id,
             OutboxEmail.status == EmailStatus.QUEUED,
-            sa.or_(OutboxEmail.lease_until.is_(None), OutboxEmail.lease_until < now),
+            _lease_free(real_now),
         )
-        .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds()))
+        .values(lease_owner=owner, lease_until=real_now + timedelta(seconds=lease_seconds()))
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return result.rowcount == 1
 
 
 def _still_relevant(email: OutboxEmail) -> bool:
-    """A digest whose hazards are all closed or void (and says nothing else) is moot."""
+    """A digest whose hazards are all closed or void (and says nothing else) is moot.
+
+    Three single-table lookups, each on an index by construction (the
+    digest by ``email_id``, its items by ``digest_id``, hazards by primary
+    key), so no table statistics can turn them into a scan.
+    """
     if email.kind != KIND_DIGEST:
         return True
     if email.to_user_id is not None:
         active = db.session.scalar(sa.select(User.active).where(User.id == email.to_user_id))
         if active is False:
             return False
-    rows = db.session.execute(
-        sa.select(ReminderItem.object_type, Hazard.status)
-        .join(ReminderDigest, ReminderDigest.id == ReminderItem.digest_id)
-        .outerjoin(Hazard, Hazard.id == ReminderItem.hazard_id)
-        .where(ReminderDigest.email_id == email.id)
-    ).all()
-    if not rows:
+    digest_ids = list(
+        db.session.scalars(sa.select(ReminderDigest.id).where(ReminderDigest.email_id == email.id))
+    )
+    if not digest_ids:
         return True
-    return any(obj_type != "hazard" or status not in SETTLED for obj_type, status in rows)
+    items = db.session.execute(
+        sa.select(ReminderItem.object_type, ReminderItem.hazard_id).where(
+            ReminderItem.digest_id.in_(digest_ids)
+        )
+    ).all()
+    if not items or any(kind != "hazard" or hid is None for kind, hid in items):
+        return True
+    hazard_ids = {hid for _kind, hid in items}
+    statuses = set(db.session.scalars(sa.select(Hazard.status).where(Hazard.id.in_(hazard_ids))))
+    return len(statuses) == 0 or not statuses <= set(SETTLED)
 
 
 def _message(email: OutboxEmail, now: datetime) -> Message:
@@ -211,42 +238,23 @@ def _message(email: OutboxEmail, now: datetime) -> Message:
     )
 
 
-def _finish(email_id: int, owner: str, values: dict[str, Any]) -> None:
-    """Record an outcome, only while this sender still holds the lease."""
+def _record(email_id: int, owner: str, values: dict[str, Any]) -> None:
+    """Add an outcome to the current transaction, only while this sender holds the lease."""
     db.session.execute(
         sa.update(OutboxEmail)
         .where(OutboxEmail.id == email_id, OutboxEmail.lease_owner == owner)
         .values(lease_owner=None, lease_until=None, **values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-
-
-def _defer(email: OutboxEmail, owner: str, error: str, now: datetime) -> bool:
-    """One more failed attempt; True when that was the last one allowed."""
-    attempts = email.attempts + 1
-    max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS") or 8)
-    if attempts >= max_attempts:
-        _finish(
-            email.id,
-            owner,
-            {"attempts": attempts, "status": EmailStatus.FAILED, "last_error": error[:2000]},
-        )
-        return True
-    _finish(
-        email.id,
-        owner,
-        {
-            "attempts": attempts,
-            "last_error": error[:2000],
-            "next_attempt_at": now + backoff(attempts),
-        },
-    )
-    return False
 
 
 class _Sender:
-    """One flush's state: who holds the leases, the SMTP session, the outcome."""
+    """One flush's state: who holds the leases, the SMTP session, the outcome.
+
+    One commit per email: the outcome of an email is committed together with
+    the lease of the next one (and the last outcome on its own), and no
+    transaction is open while the SMTP server is spoken to.
+    """
 
     def __init__(self, now: datetime, connection: SmtpConnection) -> None:
         self.start_now = now
@@ -256,48 +264,97 @@ class _Sender:
         self.result = FlushResult()
         #: Set once the server cannot be reached: the rest is deferred at once.
         self.unreachable: str | None = None
+        #: (email id, values) to record with the next commit.
+        self.pending: tuple[int, dict[str, Any]] | None = None
 
     def now(self) -> datetime:
         """The caller's "now" advanced by the time this flush has taken."""
         return self.start_now + timedelta(seconds=time.monotonic() - self.started)
 
+    def _write_pending(self) -> None:
+        if self.pending is not None:
+            _record(self.pending[0], self.owner, self.pending[1])
+            self.pending = None
+
+    def commit(self) -> None:
+        """Record what is pending (the last email's outcome) now."""
+        self._write_pending()
+        db.session.commit()
+
     def deliver(self, email_id: int) -> None:
         result = self.result
-        if not _take_lease(email_id, self.owner, self.now()):
+        self._write_pending()
+        if not _take_lease(email_id, self.owner):
+            db.session.commit()
             result.skipped += 1
             return
         email = db.session.get(OutboxEmail, email_id, populate_existing=True)
         if email is None:
+            db.session.commit()
             return
         if not _still_relevant(email):
-            _finish(email.id, self.owner, {"status": EmailStatus.CANCELLED})
+            _record(email.id, self.owner, {"status": EmailStatus.CANCELLED})
+            db.session.commit()
             result.cancelled += 1
             return
-        if self.unreachable is not None:
-            self.retry_later(email, self.unreachable)
-            return
+        message = _message(email, self.now())
+        attempts = email.attempts
+        db.session.commit()  # lease (and the previous outcome) saved; nothing open during SMTP
         try:
-            self.connection.send(_message(email, self.now()))
+            self.connection.send(message)
         except TemporaryFailure as error:
-            log.warning("email %s deferred: %s", email.id, error)
+            log.warning("email %s deferred: %s", email_id, error)
             if error.connection:
                 self.unreachable = str(error)
-            self.retry_later(email, str(error))
+            self.retry_later(email_id, attempts, str(error), connection=error.connection)
         except PermanentFailure as error:
-            log.warning("email %s failed: %s", email.id, error)
+            log.warning("email %s failed: %s", email_id, error)
             values = {"status": EmailStatus.FAILED, "last_error": str(error)[:2000]}
-            _finish(email.id, self.owner, {"attempts": email.attempts + 1, **values})
+            self.pending = (email_id, {"attempts": attempts + 1, **values})
             result.failed += 1
         else:
             values = {"status": EmailStatus.SENT, "sent_at": self.now(), "last_error": None}
-            _finish(email.id, self.owner, {"attempts": email.attempts + 1, **values})
+            self.pending = (email_id, {"attempts": attempts + 1, **values})
             result.sent += 1
 
-    def retry_later(self, email: OutboxEmail, error: str) -> None:
-        if _defer(email, self.owner, error, self.now()):
+    def retry_later(self, email_id: int, attempts: int, error: str, *, connection: bool) -> None:
+        """One more attempt counted; backoff. The last allowed one fails the email.
+
+        A server that cannot be reached is not the email's fault: it delays
+        the email (with backoff) but never gives it up.
+        """
+        attempts += 1
+        values: dict[str, Any] = {"attempts": attempts, "last_error": error[:2000]}
+        max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS") or 8)
+        if attempts >= max_attempts and not connection:
+            values["status"] = EmailStatus.FAILED
             self.result.failed += 1
         else:
+            values["next_attempt_at"] = self.now() + backoff(attempts)
             self.result.deferred += 1
+        self.pending = (email_id, values)
+
+    def defer_untried(self, ignore_backoff: bool, only: list[int] | None) -> None:
+        """After the server proved unreachable: put off the rest, counting no attempt.
+
+        One statement for all of them; emails leased by another sender are left alone.
+        """
+        stmt = (
+            sa.update(OutboxEmail)
+            .where(OutboxEmail.status == EmailStatus.QUEUED, _lease_free(clock.now()))
+            .values(
+                next_attempt_at=self.now() + backoff(1),
+                last_error=f"not tried: {self.unreachable}"[:2000],
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not ignore_backoff:
+            stmt = stmt.where(OutboxEmail.next_attempt_at <= self.now())
+        if only is not None:
+            stmt = stmt.where(OutboxEmail.id.in_(only))
+        # Before the tried email's outcome is written: its lease keeps it out.
+        self.result.deferred += db.session.execute(stmt).rowcount
+        self.commit()
 
 
 def flush_outbox(
@@ -306,9 +363,10 @@ def flush_outbox(
     """Deliver queued emails due at ``now`` (every queued one with ``ignore_backoff``).
 
     Never raises for SMTP trouble: outcomes are recorded on the emails. When
-    the server cannot be reached, the rest of the batch is deferred at once
-    instead of waiting for one timeout per email. A database error stops the
-    flush (leases expire; the next flush resumes).
+    the server cannot be reached, the emails not yet tried are put off in one
+    statement without spending their attempts, instead of waiting for one
+    timeout per email. A database error stops the flush (leases expire; the
+    next flush resumes).
     """
     with SmtpConnection(MailSettings.from_config(current_app.config)) as connection:
         sender = _Sender(now, connection)
@@ -318,6 +376,12 @@ def flush_outbox(
                 for email_id in ids:
                     last_id = email_id
                     sender.deliver(email_id)
+                    if sender.unreachable is not None:
+                        break
+                if sender.unreachable is not None:
+                    sender.defer_untried(ignore_backoff, only_ids)
+                    break
+            sender.commit()
         except sa.exc.OperationalError:
             db.session.rollback()
             log.exception("outbox flush stopped by a database error")
@@ -353,6 +417,32 @@ def retry_email(actor: User | None, email: OutboxEmail, *, now: datetime) -> Out
     audit.record(actor, "email.retry", email, {"to": email.to_addr}, now=now)
     db.session.commit()
     return email
+
+
+def retry_failed_emails(actor: User | None, *, now: datetime) -> int:
+    """Queue every failed email again, due now, with fresh attempts; how many.
+
+    One statement (and one audit entry): after an outage or a fixed setting,
+    admins need not retry emails one by one.
+
+    :raise Forbidden: unless ``actor`` is an admin
+    """
+    _require_admin(actor)
+    result = db.session.execute(
+        sa.update(OutboxEmail)
+        .where(OutboxEmail.status == EmailStatus.FAILED)
+        .values(
+            status=EmailStatus.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            lease_owner=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(actor, "email.retry_all", actor, {"count": result.rowcount}, now=now)
+    db.session.commit()
+    return result.rowcount
 
 
 def _valid_address(to: str | None) -> str:
