@@ -131,6 +131,11 @@ def _item_hazard(errors: dict[str, str], prefix: str, raw_hazard: Any) -> dict[s
             required=True,
         ),
         "level": level,
+        # Contract §7: a major hazard names its criterion; the hazard service
+        # checks the code when the hazard is raised.
+        "criterion": _text(
+            errors, f"{prefix}.hazard.criterion", raw_hazard.get("criterion"), 50, required=False
+        ),
         "description": _text(
             errors,
             f"{prefix}.hazard.description",

@@ -439,6 +439,7 @@ def _raise_hazards(
             "description": _hazard_description(row, inspection, item.hazard.get("description")),
             "location": inspection.location,
             "found_at": inspection.performed_at,
+            **({"criterion": item.hazard["criterion"]} if item.hazard.get("criterion") else {}),
         }
         try:
             hazard = new_hazard(actor, payload, now=now)
