@@ -660,7 +660,8 @@ def checklist_import_view() -> Any:
             )
         )
         if error is None:
-            flash(_("Imported %(n)d items.", n=len(service.checklist_items(result))), "success")
+            count = len(service.checklist_items(result))
+            flash(ngettext("Imported %(num)d item.", "Imported %(num)d items.", count), "success")
             return redirect(url_for("inspections.checklist_detail", checklist_id=result.id))
         status = 422
         for key, messages in error.fields.items():
