@@ -257,3 +257,12 @@ def test_photos_survive_when_the_prepared_hazard_is_refused(setup, client):
     assert db.session.query(InspectionPhoto).count() == 1
     assert response.text.count('<img src="/inspections/photos/') == 1
     assert "法兰渗漏" in response.text
+
+
+def test_the_form_opened_by_the_qr_shortcut_leads_back_to_the_choice(setup, client):
+    unit, _officer, checklist = setup
+    builders.make_plan(unit=unit, checklist=checklist, start_date=TODAY)
+    form = client.get(f"/inspections/new?unit={unit.code}")
+    assert f'href="/inspections/new?unit={unit.code}&amp;choose=1"' in form.text
+    choice = client.get(f"/inspections/new?unit={unit.code}&choose=1")
+    assert choice.status_code == 200 and 'name="result-0"' not in choice.text

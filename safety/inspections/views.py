@@ -153,7 +153,12 @@ def new() -> Any:
         if unit is None:
             flash(_("No unit has the code %(code)s.", code=unit_code), "error")
     checklist_id = request.args.get("checklist", type=int)
-    if unit is not None and plan is None and checklist_id is None:
+    if (
+        unit is not None
+        and plan is None
+        and checklist_id is None
+        and not request.args.get("choose")
+    ):
         # A QR code on a unit with one plan due opens that plan's checklist.
         plan = service.only_plan_due(unit.id, today)
     checklist = service.checklist_or_none(checklist_id or (plan.checklist_id if plan else None))
