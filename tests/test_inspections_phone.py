@@ -237,3 +237,32 @@ def test_english_pages_show_no_chinese(app, client, auth):
     assert refused.status_code == 422
     body = refused.text[refused.text.index("<main") :]
     assert not CJK.findall(body), CJK.findall(body)
+
+
+def test_photos_survive_when_the_prepared_hazard_is_refused(setup, client):
+    unit, _officer, checklist = setup
+    data = _form(
+        client,
+        checklist,
+        unit,
+        action="submit",
+        **{"result-0": "pass", "result-1": "fail", "raise-1": "1", "hazard_title-1": " "},
+        **{"result-2": "pass", "note-1": "法兰渗漏"},
+    )
+    data["photos-1"] = (io.BytesIO(_jpeg()), "leak.jpg")
+    response = client.post("/inspections/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    draft = db.session.scalar(sa.select(Inspection))
+    assert draft is not None and draft.status == InspectionStatus.DRAFT
+    assert db.session.query(InspectionPhoto).count() == 1
+    assert response.text.count('<img src="/inspections/photos/') == 1
+    assert "法兰渗漏" in response.text
+
+
+def test_the_form_opened_by_the_qr_shortcut_leads_back_to_the_choice(setup, client):
+    unit, _officer, checklist = setup
+    builders.make_plan(unit=unit, checklist=checklist, start_date=TODAY)
+    form = client.get(f"/inspections/new?unit={unit.code}")
+    assert f'href="/inspections/new?unit={unit.code}&amp;choose=1"' in form.text
+    choice = client.get(f"/inspections/new?unit={unit.code}&choose=1")
+    assert choice.status_code == 200 and 'name="result-0"' not in choice.text

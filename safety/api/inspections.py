@@ -76,6 +76,8 @@ class ChecklistVersionArgs(Schema):
 class HazardInSchema(Schema):
     title = fields.String(required=True)
     level = fields.String(required=True, validate=validate.OneOf(["general", "major"]))
+    #: 判定标准 item code; a major hazard needs one (contract §7)
+    criterion = fields.String(allow_none=True, load_default=None)
     description = fields.String(allow_none=True, load_default=None)
 
 

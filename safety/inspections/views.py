@@ -153,7 +153,12 @@ def new() -> Any:
         if unit is None:
             flash(_("No unit has the code %(code)s.", code=unit_code), "error")
     checklist_id = request.args.get("checklist", type=int)
-    if unit is not None and plan is None and checklist_id is None:
+    if (
+        unit is not None
+        and plan is None
+        and checklist_id is None
+        and not request.args.get("choose")
+    ):
         # A QR code on a unit with one plan due opens that plan's checklist.
         plan = service.only_plan_due(unit.id, today)
     checklist = service.checklist_or_none(checklist_id or (plan.checklist_id if plan else None))
@@ -660,7 +665,8 @@ def checklist_import_view() -> Any:
             )
         )
         if error is None:
-            flash(_("Imported %(n)d items.", n=len(service.checklist_items(result))), "success")
+            count = len(service.checklist_items(result))
+            flash(ngettext("Imported %(num)d item.", "Imported %(num)d items.", count), "success")
             return redirect(url_for("inspections.checklist_detail", checklist_id=result.id))
         status = 422
         for key, messages in error.fields.items():

@@ -44,6 +44,7 @@ def _parse_items(
     *,
     submit: bool,
 ) -> list[_ItemInput]:
+    """Each item checked; errors name ``items.N.<field>``."""
     if not isinstance(raw_items, list | tuple):
         errors["items"] = _("Add at least one item.")
         return []
@@ -51,77 +52,110 @@ def _parse_items(
         errors["items"] = _("Add at least one item.")
     parsed: list[_ItemInput] = []
     for index, raw in enumerate(raw_items):
-        prefix = f"items.{index}"
         if not isinstance(raw, dict):
-            errors[prefix] = _("Not a valid item.")
+            errors[f"items.{index}"] = _("Not a valid item.")
             continue
         tmpl = template[index] if index < len(template) else None
-        text = _text(errors, f"{prefix}.text", raw.get("text"), TEXT_MAX, required=False)
-        if text is None and tmpl is not None:
-            text = tmpl.text
-        elif text is None:
-            errors[f"{prefix}.text"] = _("This field is required.")
-        if tmpl is not None and text != tmpl.text:
-            tmpl = None  # an item of its own, not the checklist's
-        result = None
-        raw_result = raw.get("result")
-        if raw_result in (None, ""):
-            if submit:
-                errors[f"{prefix}.result"] = _("Choose pass, fail or not applicable.")
-        else:
-            try:
-                result = ItemResult(raw_result)
-            except ValueError:
-                errors[f"{prefix}.result"] = _(
-                    "Must be one of: %(allowed)s.", allowed="pass, fail, na"
-                )
-        note = _text(errors, f"{prefix}.note", raw.get("note"), NOTE_MAX, required=False)
-        hazard = None
-        raw_hazard = raw.get("hazard")
-        if result == ItemResult.FAIL and raw_hazard:
-            if not isinstance(raw_hazard, dict):
-                errors[f"{prefix}.hazard"] = _("Not a valid hazard.")
-            else:
-                level = raw_hazard.get("level")
-                if level not in HAZARD_LEVELS:
-                    errors[f"{prefix}.hazard.level"] = _(
-                        "Must be one of: %(allowed)s.", allowed=", ".join(HAZARD_LEVELS)
-                    )
-                hazard = {
-                    "title": _text(
-                        errors,
-                        f"{prefix}.hazard.title",
-                        raw_hazard.get("title"),
-                        HAZARD_TITLE_MAX,
-                        required=True,
-                    ),
-                    "level": level,
-                    "description": _text(
-                        errors,
-                        f"{prefix}.hazard.description",
-                        raw_hazard.get("description"),
-                        HAZARD_DESCRIPTION_MAX,
-                        required=False,
-                    ),
-                }
-        try:
-            remove = {int(x) for x in raw.get("remove_photo_ids") or ()}
-        except (TypeError, ValueError):
-            errors[f"{prefix}.photos"] = _("Not a valid photo.")
-            remove = set()
-        uploads = [u for u in raw.get("photos") or () if u]
-        if len(uploads) > MAX_ITEM_PHOTOS:
-            errors[f"{prefix}.photos"] = _("At most %(n)d photos at a time.", n=MAX_ITEM_PHOTOS)
-        parsed.append(
-            _ItemInput(
-                index=index,
-                text=text,
-                result=result,
-                note=note,
-                hazard=hazard,
-                uploads=uploads,
-                remove_photo_ids=remove,
-                template=tmpl,
-            )
-        )
+        parsed.append(_parse_item(errors, index, raw, tmpl, submit=submit))
     return parsed
+
+
+def _parse_item(
+    errors: dict[str, str],
+    index: int,
+    raw: dict[str, Any],
+    tmpl: ChecklistItem | None,
+    *,
+    submit: bool,
+) -> _ItemInput:
+    prefix = f"items.{index}"
+    text = _text(errors, f"{prefix}.text", raw.get("text"), TEXT_MAX, required=False)
+    if text is None and tmpl is not None:
+        text = tmpl.text
+    elif text is None:
+        errors[f"{prefix}.text"] = _("This field is required.")
+    if tmpl is not None and text != tmpl.text:
+        tmpl = None  # an item of its own, not the checklist's
+    result = _item_result(errors, prefix, raw.get("result"), submit=submit)
+    note = _text(errors, f"{prefix}.note", raw.get("note"), NOTE_MAX, required=False)
+    raw_hazard = raw.get("hazard")
+    hazard = (
+        _item_hazard(errors, prefix, raw_hazard)
+        if result == ItemResult.FAIL and raw_hazard
+        else None
+    )
+    uploads, remove = _item_photos(errors, prefix, raw)
+    return _ItemInput(
+        index=index,
+        text=text,
+        result=result,
+        note=note,
+        hazard=hazard,
+        uploads=uploads,
+        remove_photo_ids=remove,
+        template=tmpl,
+    )
+
+
+def _item_result(
+    errors: dict[str, str], prefix: str, raw_result: Any, *, submit: bool
+) -> ItemResult | None:
+    """A draft may leave the result empty; submitting may not."""
+    if raw_result in (None, ""):
+        if submit:
+            errors[f"{prefix}.result"] = _("Choose pass, fail or not applicable.")
+        return None
+    try:
+        return ItemResult(raw_result)
+    except ValueError:
+        errors[f"{prefix}.result"] = _("Must be one of: %(allowed)s.", allowed="pass, fail, na")
+        return None
+
+
+def _item_hazard(errors: dict[str, str], prefix: str, raw_hazard: Any) -> dict[str, Any] | None:
+    """The hazard a failed item raises: ``{title, level, description}``."""
+    if not isinstance(raw_hazard, dict):
+        errors[f"{prefix}.hazard"] = _("Not a valid hazard.")
+        return None
+    level = raw_hazard.get("level")
+    if level not in HAZARD_LEVELS:
+        errors[f"{prefix}.hazard.level"] = _(
+            "Must be one of: %(allowed)s.", allowed=", ".join(HAZARD_LEVELS)
+        )
+    return {
+        "title": _text(
+            errors,
+            f"{prefix}.hazard.title",
+            raw_hazard.get("title"),
+            HAZARD_TITLE_MAX,
+            required=True,
+        ),
+        "level": level,
+        # Contract §7: a major hazard names its criterion; the hazard service
+        # checks the code when the hazard is raised.
+        "criterion": _text(
+            errors, f"{prefix}.hazard.criterion", raw_hazard.get("criterion"), 50, required=False
+        ),
+        "description": _text(
+            errors,
+            f"{prefix}.hazard.description",
+            raw_hazard.get("description"),
+            HAZARD_DESCRIPTION_MAX,
+            required=False,
+        ),
+    }
+
+
+def _item_photos(
+    errors: dict[str, str], prefix: str, raw: dict[str, Any]
+) -> tuple[list[Any], set[int]]:
+    """New uploads (at most :data:`MAX_ITEM_PHOTOS`) and stored photos to remove."""
+    try:
+        remove = {int(x) for x in raw.get("remove_photo_ids") or ()}
+    except (TypeError, ValueError):
+        errors[f"{prefix}.photos"] = _("Not a valid photo.")
+        remove = set()
+    uploads = [u for u in raw.get("photos") or () if u]
+    if len(uploads) > MAX_ITEM_PHOTOS:
+        errors[f"{prefix}.photos"] = _("At most %(n)d photos at a time.", n=MAX_ITEM_PHOTOS)
+    return uploads, remove

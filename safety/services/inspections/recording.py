@@ -359,15 +359,33 @@ def save_keeping_photos(
         db.session.refresh(inspection)
     if not has_uploads:
         return SaveOutcome(inspection, refused)
-    if "performed_at" in refused.fields:
-        data = {**data, "performed_at": None}  # the draft is dated now meanwhile
     try:
-        draft = save_inspection(actor, data, inspection=inspection, submit=False, now=now)
+        draft = save_inspection(
+            actor, _without_refused(data, refused), inspection=inspection, submit=False, now=now
+        )
     except ValidationError:
         if inspection is not None:
             db.session.refresh(inspection)
         return SaveOutcome(inspection, refused)
     return SaveOutcome(draft, refused, photos_kept=True)
+
+
+def _without_refused(data: dict[str, Any], refused: ValidationError) -> dict[str, Any]:
+    """The entries minus the values refused, so that the rest can wait in a draft.
+
+    The form shows what was typed either way; the draft keeps what was valid
+    (a refused date becomes now, a refused hazard is prepared again).
+    """
+    kept = {**data, "items": [dict(item) for item in data["items"]]}
+    for key in refused.fields:
+        parts = key.split(".")
+        if parts[0] in ("location", "performed_at"):
+            kept[parts[0]] = None
+        elif parts[0] == "items" and len(parts) > 2 and parts[1].isdigit():
+            index, field = int(parts[1]), parts[2]
+            if index < len(kept["items"]) and field in ("hazard", "note", "result", "photos"):
+                kept["items"][index][field] = None
+    return kept
 
 
 def _keep_prepared_hazard(row: InspectionItem, hazard: dict[str, Any] | None) -> None:
@@ -421,6 +439,7 @@ def _raise_hazards(
             "description": _hazard_description(row, inspection, item.hazard.get("description")),
             "location": inspection.location,
             "found_at": inspection.performed_at,
+            **({"criterion": item.hazard["criterion"]} if item.hazard.get("criterion") else {}),
         }
         try:
             hazard = new_hazard(actor, payload, now=now)
