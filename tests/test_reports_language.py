@@ -49,7 +49,9 @@ def _header_cells(data: bytes) -> list[str]:
 
 def _all_cells(data: bytes) -> list[str]:
     book = load_workbook(BytesIO(data))
-    return [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value]
+    return [
+        str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value
+    ]
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
