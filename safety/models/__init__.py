@@ -32,9 +32,11 @@ from safety.models.inspections import (
     PlanKind,
 )
 from safety.models.mail import EmailStatus, JobRun, OutboxEmail, ReminderDigest, ReminderItem
+from safety.models.notice import NoticeBoardLink
 from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Unit, User
 
 __all__ = [
+    "NoticeBoardLink",
     "Acknowledgement",
     "ApiToken",
     "AuditEvent",
