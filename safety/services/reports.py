@@ -67,6 +67,12 @@ from safety.models import (
     User,
 )
 from safety.services.errors import ValidationError
+from safety.services.overdue import (
+    days_overdue_on,
+    overdue_on_clause,
+    overdue_on_days_buckets,
+    overdue_window,
+)
 
 #: Ageing buckets of overdue hazards: (key, first day, last day or None).
 AGEING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -373,25 +379,6 @@ def _state_at(instant: datetime) -> Any:
     )
 
 
-def _overdue_at(day: date, tz: ZoneInfo) -> Any:
-    """SQL: overdue at the end of local ``day``."""
-    end = day_end(day, tz)
-    return sa.and_(
-        Hazard.status != _VOID,
-        Hazard.found_on <= day,
-        Hazard.deadline < day,
-        Hazard.assigned_at < end,
-        sa.or_(Hazard.closed_at.is_(None), Hazard.closed_at >= end),
-        sa.not_(
-            sa.and_(
-                Hazard.submitted_at.is_not(None),
-                Hazard.submitted_at < end,
-                Hazard.status.in_([_PENDING, _CLOSED]),
-            )
-        ),
-    )
-
-
 def _count(condition: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
@@ -445,7 +432,7 @@ def _figure_columns(period: Period, as_of: date, tz: ZoneInfo) -> list[Any]:
     known = sa.and_(not_void, Hazard.found_on <= as_of)
     closed_by = sa.and_(Hazard.closed_at.is_not(None), Hazard.closed_at < end)
     state = _state_at(end)
-    overdue = _overdue_at(as_of, tz)
+    overdue = overdue_on_clause(as_of, tz)
     columns: list[Any] = [
         _count(sa.and_(in_period, not_void)),
         _count(sa.and_(in_period, Hazard.status == _VOID)),
@@ -596,17 +583,9 @@ class TrendPoint:
     overdue: int
 
 
-def _first_true(conditions: Sequence[Any]) -> Any:
+def _first_index(conditions: Sequence[Any]) -> Any:
     """SQL: the index of the first true condition, or ``len(conditions)`` when none is."""
     return sa.case(*[(c, i) for i, c in enumerate(conditions)], else_=len(conditions))
-
-
-def _resolved_by(instant: datetime) -> Any:
-    """SQL: closed, or submitted and not sent back, before ``instant``."""
-    return sa.or_(
-        Hazard.closed_at < instant,
-        sa.and_(Hazard.submitted_at < instant, Hazard.status.in_([_PENDING, _CLOSED])),
-    )
 
 
 def trend(
@@ -624,11 +603,10 @@ def trend(
     spans = month_ends(period.as_of(today), months)
     n = len(spans)
     as_ofs = [min(last, today) for _first, last in spans]
-    state_ends = [day_end(day, tz) for day in as_ofs]
-    found_b = _first_true(
+    found_b = _first_index(
         [Hazard.found_on < spans[0][0]] + [Hazard.found_on <= last for _first, last in spans]
     ).label("found_b")
-    closed_b = _first_true(
+    closed_b = _first_index(
         [Hazard.closed_at < day_start(spans[0][0], tz)]
         + [Hazard.closed_at < day_end(last, tz) for _first, last in spans]
     ).label("closed_b")
@@ -650,9 +628,12 @@ def trend(
             found[f_b - 1] += count
         if 1 <= c_b <= n:
             closed[c_b - 1] += count
-    late_b = _first_true([Hazard.deadline < day for day in as_ofs]).label("late_b")
-    assigned_b = _first_true([Hazard.assigned_at < end for end in state_ends]).label("assigned_b")
-    resolved_b = _first_true([_resolved_by(end) for end in state_ends]).label("resolved_b")
+    late, assigned, resolved = overdue_on_days_buckets(as_ofs, tz)
+    late_b, assigned_b, resolved_b = (
+        late.label("late_b"),
+        assigned.label("assigned_b"),
+        resolved.label("resolved_b"),
+    )
     overdue = [0] * n
     for l_b, a_b, r_b, count in db.session.execute(
         sa.select(late_b, assigned_b, resolved_b, sa.func.count())
@@ -678,7 +659,7 @@ def by_category(scope: Scope, period: Period, *, today: date) -> list[dict[str, 
             category,
             sa.func.count(),
             _count(sa.and_(Hazard.closed_at.is_not(None), Hazard.closed_at < end)),
-            _count(_overdue_at(as_of, tz)),
+            _count(overdue_on_clause(as_of, tz)),
         )
         .where(
             _in_scope(scope),
@@ -1088,15 +1069,13 @@ def _hazard_lines(
         values = list(row)
         values[5] = getattr(values[5], "value", values[5])
         values[7] = getattr(values[7], "value", values[7])
-        line = HazardLine(*values)
-        if line.deadline is not None:
-            line.days_overdue = max(0, (as_of - line.deadline).days)
-        lines.append(line)
+        lines.append(HazardLine(*values))
     return lines
 
 
-def _attach_holders(lines: list[HazardLine], post_ids_stmt: Any, first: date, last: date) -> None:
-    """Who held each line's accountable post between the deadline and ``last`` (one query)."""
+def _holdings(post_ids_stmt: Any, first: date, last: date) -> dict[int, list[HolderSpan]]:
+    """Who held each post of ``post_ids_stmt`` on some day of [first, last], by post,
+    in order of their start (one query)."""
     rows = db.session.execute(
         sa.select(
             PostHolder.post_id,
@@ -1117,6 +1096,12 @@ def _attach_holders(lines: list[HazardLine], post_ids_stmt: Any, first: date, la
     by_post: dict[int, list[HolderSpan]] = defaultdict(list)
     for post_id, *rest in rows:
         by_post[post_id].append(HolderSpan(*rest))
+    return by_post
+
+
+def _attach_holders(lines: list[HazardLine], post_ids_stmt: Any, first: date, last: date) -> None:
+    """Who held each line's accountable post between the deadline and ``last`` (one query)."""
+    by_post = _holdings(post_ids_stmt, first, last)
     for line in lines:
         if line.accountable_post_id is None or line.deadline is None:
             continue
@@ -1132,8 +1117,10 @@ def overdue_hazards(scope: Scope, *, on: date, limit: int | None = None) -> list
     """Hazards overdue at the end of ``on``, the most overdue first (``limit``: only
     the first so many), with who held the post while overdue (two queries)."""
     tz = clock.tz()
-    where = sa.and_(_in_scope(scope), _overdue_at(on, tz))
+    where = sa.and_(_in_scope(scope), overdue_on_clause(on, tz))
     lines = _hazard_lines(where, on, order=[Hazard.deadline], limit=limit)
+    for line in lines:
+        line.days_overdue = days_overdue_on(line.deadline, on)
     if lines:
         post_ids = sa.select(Hazard.accountable_post_id).where(where).scalar_subquery()
         earliest = min(line.deadline for line in lines if line.deadline) + timedelta(days=1)
@@ -1370,21 +1357,6 @@ def _ranges(days: Sequence[date]) -> list[tuple[date, date]]:
     return result
 
 
-def _overdue_window(line: HazardLine, tz: ZoneInfo, last: date) -> tuple[date, date] | None:
-    """First and last overdue day: from the day after the deadline to the day the
-    rectification was submitted (when it is now pending or closed), the closing
-    day, or ``last``."""
-    if line.deadline is None or line.status == "void":
-        return None
-    start = line.deadline + timedelta(days=1)
-    end = last
-    if line.closed_at is not None:
-        end = min(end, line.closed_at.astimezone(tz).date())
-    if line.submitted_at is not None and line.status in ("pending_verification", "closed"):
-        end = min(end, line.submitted_at.astimezone(tz).date())
-    return (start, end) if end >= start else None
-
-
 def accountability(
     scope: Scope | None,
     period: Period | None,
@@ -1420,7 +1392,12 @@ def accountability(
     lines = _hazard_lines(where, last, order=[Hazard.deadline])
     if hazard_id is not None and not lines:
         raise ValidationError({"hazard_id": _("No such hazard: %(id)s.", id=hazard_id)})
-    windows = {line.id: _overdue_window(line, tz, last) for line in lines}
+    windows = {
+        line.id: overdue_window(
+            line.deadline, line.status, line.closed_at, line.submitted_at, tz, last
+        )
+        for line in lines
+    }
     if period is not None and hazard_id is None:
         # Only the part of each overdue stretch inside the period counts.
         for key, window in list(windows.items()):
@@ -1434,23 +1411,7 @@ def accountability(
     hazard_ids = sa.select(Hazard.id).where(where).scalar_subquery()
     lo = min(w[0] for w in windows.values() if w)
     hi = max(w[1] for w in windows.values() if w)
-    holdings = db.session.execute(
-        sa.select(
-            PostHolder.post_id,
-            User.id,
-            User.name,
-            User.email,
-            PostHolder.start_date,
-            PostHolder.end_date,
-        )
-        .join(User, User.id == PostHolder.user_id)
-        .where(
-            PostHolder.post_id.in_(post_ids),
-            PostHolder.start_date <= hi,
-            sa.or_(PostHolder.end_date.is_(None), PostHolder.end_date >= lo),
-        )
-        .order_by(PostHolder.start_date, User.name)
-    ).all()
+    holdings_by_post = _holdings(post_ids, lo, hi)
     versions = db.session.execute(
         sa.select(
             ResponsibilityListVersion.post_id,
@@ -1486,9 +1447,6 @@ def accountability(
         .order_by(ReminderDigest.local_date)
     ).all()
 
-    holdings_by_post: dict[int, list[Any]] = defaultdict(list)
-    for row in holdings:
-        holdings_by_post[row[0]].append(row)
     versions_by_post: dict[int, list[tuple[int, date]]] = defaultdict(list)
     for post_id, version, created_at in versions:
         versions_by_post[post_id].append((version, created_at.astimezone(tz).date()))
@@ -1510,7 +1468,9 @@ def accountability(
         spans: list[AccountableSpan] = []
         covered: list[date] = []
         holder_ids: set[int] = set()
-        for _pid, user_id, name, email, h_start, h_end in holdings_by_post.get(post_id, []):
+        for holder in holdings_by_post.get(post_id, []):
+            user_id, name, email = holder.user_id, holder.name, holder.email
+            h_start, h_end = holder.start, holder.end
             s = max(start, h_start)
             e = min(end, h_end) if h_end is not None else end
             if e < s:
