@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     g,
     make_response,
@@ -33,6 +32,7 @@ from safety.reports import bp
 from safety.reports.charts import Bar, bar_chart, line_chart
 from safety.services import notice_board, report_exports, reports
 from safety.services.errors import Forbidden, NotFound, ValidationError
+from safety.services.hazards import CATEGORY_LABELS
 
 #: Overdue lines the monthly page shows (the most overdue); the exports list all.
 MONTHLY_PAGE_LINES = 200
@@ -51,10 +51,6 @@ def state_labels() -> dict[str, str]:
 
 def category_labels() -> dict[str, str]:
     """The hazard register's category names (free-text categories show as typed)."""
-    try:
-        from safety.services.hazards import CATEGORY_LABELS
-    except ImportError:  # the hazards area is optional for reports
-        CATEGORY_LABELS = {}
     return {"": _("Uncategorised"), **{k: str(v) for k, v in CATEGORY_LABELS.items()}}
 
 
@@ -74,21 +70,9 @@ def level_labels() -> dict[str, str]:
 
 
 def hazard_list_url(**params: Any) -> str:
-    """The hazard list filtered as a figure is: the list behind every number.
-
-    Uses the hazards area's endpoint when it is registered, else its path.
-    """
+    """The hazard list filtered as a figure is: the list behind every number."""
     clean = {k: v for k, v in params.items() if v is not None and v != ""}
-    if "hazards.index" in current_app.view_functions:
-        return url_for("hazards.index", **clean)
-    return "/hazards" + (f"?{urlencode(clean, doseq=True)}" if clean else "")
-
-
-def area_url(endpoint: str, path: str) -> str:
-    """Another area's page when its endpoint is registered, else its path."""
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint)
-    return path
+    return url_for("hazards.index", **clean)
 
 
 @bp.app_template_filter("report_pct")
@@ -233,9 +217,9 @@ def _links(board: reports.Dashboard) -> dict[str, Any]:
         ),
         "closed": hazard_list_url(unit_id=unit_id, status="closed"),
         "funds": hazard_list_url(unit_id=unit_id),
-        "inspections": area_url("inspections.history", "/inspections/history"),
-        "sign_off": area_url("matrix.gaps", "/matrix/gaps"),
-        "targets": area_url("matrix.targets", "/matrix/targets"),
+        "inspections": url_for("inspections.history"),
+        "sign_off": url_for("matrix.gaps"),
+        "targets": url_for("matrix.targets"),
         "state": {
             s: {lv: hazard_list_url(unit_id=unit_id, status=s, level=lv) for lv in reports.LEVELS}
             for s in reports.STATES
@@ -457,12 +441,7 @@ def accountability_xlsx():  # noqa: ANN201
 
 
 def _hazard_url(hazard_id: int) -> str:
-    if "hazards.detail" in current_app.view_functions:
-        try:
-            return url_for("hazards.detail", hazard_id=hazard_id)
-        except Exception:  # noqa: BLE001  (their endpoint may name its argument differently)
-            pass
-    return f"/hazards/{hazard_id}"
+    return url_for("hazards.detail", hazard_id=hazard_id)
 
 
 # --- statutory statistics -------------------------------------------------------------
