@@ -58,6 +58,7 @@ def reason_labels() -> dict[str, str]:
     """Why a reminder went to someone (the reminder log's ``reason``)."""
     return {
         "accountable": _("accountable post"),
+        "vacant": _("superior post (accountable post vacant)"),
         "superior": _("superior post"),
         "supervision": _("supervision"),
         "admin": _("administrator"),
