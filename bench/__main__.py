@@ -5,7 +5,8 @@ Each runs in its own temporary SQLite database:
 - ``bench.reminders``: the reminder pass at 10k vs 100k open hazards, and a
   repeat pass as a ratio of the first;
 - ``bench.hazards_list``: hazard list pages at 1k vs 100k hazards;
-- ``bench.reports``: dashboard and reports at 1k vs 100k hazards.
+- ``bench.reports``: dashboard, reports and their Excel exports at 10k vs 100k
+  hazards, each ratio against the 3x target.
 
 Run one alone with ``python -m bench.<name>``.
 """

@@ -75,3 +75,14 @@ def test_excel_headers_are_in_the_readers_language(
                     assert CJK.search(text), (path, text)
             for text in _all_cells(response.data):
                 assert text not in CODES, (path, text)
+
+
+def test_every_reminder_reason_has_a_label(app: Any) -> None:
+    """The accountability page names why someone was reminded, never the raw code."""
+    from safety.reports.views import reason_labels
+    from safety.services.reminders import REASON_ORDER
+
+    with app.test_request_context():
+        labels = reason_labels()
+    for reason in REASON_ORDER:
+        assert reason in labels and labels[reason] != reason, reason

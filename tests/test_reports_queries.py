@@ -80,3 +80,46 @@ def test_filler_hazards_change_the_figures(app: Any) -> None:
         reports.resolve_scope(None), reports.year_period(2025), today=report_data.TODAY
     )
     assert after.found == before.found + 8  # 10 found in 2025, 2 of them void
+
+
+def _plans(run: Callable[[], Any]) -> str:
+    """The query plans of every hazard statement ``run`` makes, with table scans
+    made expensive on PostgreSQL (its planner scans tiny tables otherwise)."""
+    captured: list[tuple[str, Any]] = []
+
+    def listener(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "FROM hazards" in statement and not statement.lstrip().upper().startswith("EXPLAIN"):
+            captured.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
+    postgres = connection.dialect.name == "postgresql"
+    cursor = raw.cursor()
+    plans = []
+    if postgres:
+        cursor.execute("SET enable_seqscan = off")
+    for statement, parameters in captured:
+        cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters)
+        plans.append("\n".join(str(row) for row in cursor.fetchall()))
+    if postgres:
+        cursor.execute("SET enable_seqscan = on")
+    return "\n".join(plans)
+
+
+def test_the_figures_read_closed_hazards_through_the_closed_at_index(app: Any) -> None:
+    """Hazards closed since the period began are found through ``ix_hazards_closed_at``;
+    the open ones (no ``closed_at``) through the same index, not a scan of history."""
+    report_data.build()
+    plans = _plans(
+        lambda: reports.figures(reports.resolve_scope(None), MARCH, today=report_data.TODAY)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Its planner picks among usable indexes by statistics; none may be missing.
+        assert "Seq Scan on hazards" not in plans
+    else:
+        assert "ix_hazards_closed_at" in plans

@@ -39,10 +39,12 @@ from safety.models.mail import (
     ReminderDigest,
     ReminderItem,
 )
+from safety.models.notice import NoticeBoardLink
 from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Unit, User
 from safety.models.security import LoginThrottle
 
 __all__ = [
+    "NoticeBoardLink",
     "Acknowledgement",
     "ApiToken",
     "AuditEvent",

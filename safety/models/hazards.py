@@ -41,6 +41,7 @@ class Hazard(IdMixin, CreatedMixin, Base):
         sa.Index("ix_hazards_status_deadline", "status", "deadline", "id"),
         sa.Index("ix_hazards_unit_status", "unit_id", "status"),
         sa.Index("ix_hazards_found_on", "found_on", "id"),
+        sa.Index("ix_hazards_closed_at", "closed_at"),  # reports: closed since a date
     )
 
     #: Human-readable, e.g. YH-2026-0001.

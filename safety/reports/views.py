@@ -11,17 +11,28 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from safety import clock
 from safety.extensions import login_manager
-from safety.permissions import report_unit_ids
+from safety.permissions import is_admin, report_unit_ids
 from safety.reports import bp
 from safety.reports.charts import Bar, bar_chart, line_chart
-from safety.services import report_exports, reports
-from safety.services.errors import ValidationError
+from safety.services import notice_board, report_exports, reports
+from safety.services.errors import Forbidden, NotFound, ValidationError
+from safety.services.hazards import CATEGORY_LABELS
 
 #: Overdue lines the monthly page shows (the most overdue); the exports list all.
 MONTHLY_PAGE_LINES = 200
@@ -40,10 +51,6 @@ def state_labels() -> dict[str, str]:
 
 def category_labels() -> dict[str, str]:
     """The hazard register's category names (free-text categories show as typed)."""
-    try:
-        from safety.services.hazards import CATEGORY_LABELS
-    except ImportError:  # the hazards area is optional for reports
-        CATEGORY_LABELS = {}
     return {"": _("Uncategorised"), **{k: str(v) for k, v in CATEGORY_LABELS.items()}}
 
 
@@ -51,6 +58,7 @@ def reason_labels() -> dict[str, str]:
     """Why a reminder went to someone (the reminder log's ``reason``)."""
     return {
         "accountable": _("accountable post"),
+        "vacant": _("superior post (accountable post vacant)"),
         "superior": _("superior post"),
         "supervision": _("supervision"),
         "admin": _("administrator"),
@@ -63,21 +71,9 @@ def level_labels() -> dict[str, str]:
 
 
 def hazard_list_url(**params: Any) -> str:
-    """The hazard list filtered as a figure is: the list behind every number.
-
-    Uses the hazards area's endpoint when it is registered, else its path.
-    """
+    """The hazard list filtered as a figure is: the list behind every number."""
     clean = {k: v for k, v in params.items() if v is not None and v != ""}
-    if "hazards.index" in current_app.view_functions:
-        return url_for("hazards.index", **clean)
-    return "/hazards" + (f"?{urlencode(clean, doseq=True)}" if clean else "")
-
-
-def area_url(endpoint: str, path: str) -> str:
-    """Another area's page when its endpoint is registered, else its path."""
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint)
-    return path
+    return url_for("hazards.index", **clean)
 
 
 @bp.app_template_filter("report_pct")
@@ -180,6 +176,8 @@ def _current_month(today: date) -> reports.Period:
 def _require_report_reader() -> Any:
     """Every report names people: signed in, and a reader of some units
     (:func:`~safety.permissions.report_unit_ids`; a unit reader sees only theirs)."""
+    if request.endpoint == "reports.public_board":
+        return None  # the shop-floor screen: its token is its permission
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     allowed = report_unit_ids(current_user._get_current_object(), clock.today())
@@ -220,9 +218,9 @@ def _links(board: reports.Dashboard) -> dict[str, Any]:
         ),
         "closed": hazard_list_url(unit_id=unit_id, status="closed"),
         "funds": hazard_list_url(unit_id=unit_id),
-        "inspections": area_url("inspections.history", "/inspections/history"),
-        "sign_off": area_url("matrix.gaps", "/matrix/gaps"),
-        "targets": area_url("matrix.targets", "/matrix/targets"),
+        "inspections": url_for("inspections.history"),
+        "sign_off": url_for("matrix.gaps"),
+        "targets": url_for("matrix.targets"),
         "state": {
             s: {lv: hazard_list_url(unit_id=unit_id, status=s, level=lv) for lv in reports.LEVELS}
             for s in reports.STATES
@@ -444,12 +442,7 @@ def accountability_xlsx():  # noqa: ANN201
 
 
 def _hazard_url(hazard_id: int) -> str:
-    if "hazards.detail" in current_app.view_functions:
-        try:
-            return url_for("hazards.detail", hazard_id=hazard_id)
-        except Exception:  # noqa: BLE001  (their endpoint may name its argument differently)
-            pass
-    return f"/hazards/{hazard_id}"
+    return url_for("hazards.detail", hazard_id=hazard_id)
 
 
 # --- statutory statistics -------------------------------------------------------------
@@ -503,3 +496,89 @@ def statutory_xlsx():  # noqa: ANN201
     return _download(
         report_exports.statutory_workbook(report), f"hazard-statistics-{period.key}.xlsx"
     )
+
+
+# --- notice board (安全生产法 §41 通报) -------------------------------------------------
+
+
+def _board_context(unit_id: int) -> dict[str, Any]:
+    try:
+        board = notice_board.notice_board(unit_id, today=clock.today())
+    except NotFound:
+        abort(404)
+    return {
+        "board": board,
+        "state_labels": state_labels(),
+        "recent_days": notice_board.RECENT_DAYS,
+    }
+
+
+@bp.route("/notice")
+@login_required
+def notice_home():  # noqa: ANN201
+    """The reader's own unit's board."""
+    home = _default_unit()
+    if not home:
+        roots = reports.unit_options()
+        if not roots:
+            abort(404)
+        home = str(roots[0][0])
+    return redirect(url_for("reports.notice", unit_id=int(home)))
+
+
+@bp.route("/notice/<int:unit_id>")
+@login_required
+def notice(unit_id: int):  # noqa: ANN201
+    """A unit's notice board, printable for the 公告栏; admins publish it for a screen."""
+    allowed = _allowed_units()
+    if allowed is not None and unit_id not in allowed:
+        abort(403)
+    context = _board_context(unit_id)
+    admin = is_admin(current_user._get_current_object())
+    links = notice_board.notice_board_links(unit_id) if admin else []
+    return render_template("reports/notice.html", is_admin=admin, links=links, **context)
+
+
+@bp.route("/notice/<int:unit_id>/publish", methods=["POST"])
+@login_required
+def publish_board(unit_id: int):  # noqa: ANN201
+    try:
+        notice_board.publish_notice_board(
+            current_user._get_current_object(), unit_id, now=clock.now()
+        )
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    flash(_("Published. The link shows this board until it is revoked."), "success")
+    return redirect(url_for("reports.notice", unit_id=unit_id))
+
+
+@bp.route("/notice/links/<int:link_id>/revoke", methods=["POST"])
+@login_required
+def revoke_board(link_id: int):  # noqa: ANN201
+    try:
+        link = notice_board.revoke_notice_board(
+            current_user._get_current_object(), link_id, now=clock.now()
+        )
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    flash(_("Revoked. The link no longer shows the board."), "success")
+    return redirect(url_for("reports.notice", unit_id=link.unit_id))
+
+
+@bp.route("/board/<token>")
+def public_board(token: str):  # noqa: ANN201
+    """The read-only board at a published link: no sign-in, no navigation, no links."""
+    unit_id = notice_board.unit_for_token(token)
+    if unit_id is None:
+        abort(404)
+    response = make_response(
+        render_template("reports/notice_public.html", **_board_context(unit_id))
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -7,7 +7,9 @@ notion, :func:`safety.services.inspections.plan_is_late`.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -15,7 +17,18 @@ from safety.models import Hazard, HazardStatus
 
 S = HazardStatus
 
-__all__ = ["days_left", "days_overdue", "is_overdue", "overdue_clause"]
+__all__ = [
+    "day_end_instant",
+    "days_left",
+    "days_overdue",
+    "days_overdue_on",
+    "is_overdue",
+    "overdue_clause",
+    "overdue_on_clause",
+    "overdue_on_days_buckets",
+    "overdue_window",
+    "resolved_by_clause",
+]
 
 
 def is_overdue(hazard: Hazard, today: date) -> bool:
@@ -41,3 +54,92 @@ def days_left(hazard: Hazard, today: date) -> int | None:
     if hazard.deadline is None or hazard.status not in (S.RECTIFYING, S.PENDING_VERIFICATION):
         return None
     return (hazard.deadline - today).days
+
+
+# --- as of a past date (the reports) ------------------------------------------------
+# Added by the reports area. A hazard's status at a past instant is rebuilt from
+# its timestamps: it was in rectification at the end of a day when it had been
+# assigned by then and neither closed nor submitted (and not sent back) by then.
+
+
+def day_end_instant(day: date, tz: ZoneInfo) -> datetime:
+    """The UTC instant of local midnight after ``day`` (the end of that day)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+
+
+def resolved_by_clause(instant: datetime) -> sa.ColumnElement[bool]:
+    """SQL: closed, or submitted and not sent back, before ``instant``."""
+    return sa.or_(
+        Hazard.closed_at < instant,
+        sa.and_(
+            Hazard.submitted_at < instant,
+            Hazard.status.in_([S.PENDING_VERIFICATION, S.CLOSED]),
+        ),
+    )
+
+
+def overdue_on_clause(day: date, tz: ZoneInfo) -> sa.ColumnElement[bool]:
+    """SQL twin of :func:`overdue_clause` as of the end of local ``day``, past or present."""
+    end = day_end_instant(day, tz)
+    return sa.and_(
+        Hazard.status != S.VOID,
+        Hazard.found_on <= day,
+        Hazard.deadline < day,
+        Hazard.assigned_at < end,
+        sa.or_(Hazard.closed_at.is_(None), Hazard.closed_at >= end),
+        sa.not_(
+            sa.and_(
+                Hazard.submitted_at.is_not(None),
+                Hazard.submitted_at < end,
+                Hazard.status.in_([S.PENDING_VERIFICATION, S.CLOSED]),
+            )
+        ),
+    )
+
+
+def _first_true(conditions: Sequence[sa.ColumnElement[bool]]) -> sa.ColumnElement[int]:
+    return sa.case(*[(c, i) for i, c in enumerate(conditions)], else_=len(conditions))
+
+
+def overdue_on_days_buckets(
+    days: Sequence[date], tz: ZoneInfo
+) -> tuple[sa.ColumnElement[int], sa.ColumnElement[int], sa.ColumnElement[int]]:
+    """SQL: for ascending ``days``, the index of the first day by whose end the hazard
+    was past its deadline, assigned, and resolved (``len(days)`` when never).
+
+    A hazard was overdue at the end of ``days[i]`` exactly when
+    ``max(late, assigned) <= i < resolved``: group by the three to count per day
+    in one query, whatever the number of hazards.
+    """
+    ends = [day_end_instant(day, tz) for day in days]
+    late = _first_true([Hazard.deadline < day for day in days])
+    assigned = _first_true([Hazard.assigned_at < end for end in ends])
+    resolved = _first_true([resolved_by_clause(end) for end in ends])
+    return late, assigned, resolved
+
+
+def days_overdue_on(deadline: date | None, day: date) -> int:
+    """Whole days past ``deadline`` at ``day``, for a hazard overdue then (0 otherwise)."""
+    return max(0, (day - deadline).days) if deadline is not None else 0
+
+
+def overdue_window(
+    deadline: date | None,
+    status: str,
+    closed_at: datetime | None,
+    submitted_at: datetime | None,
+    tz: ZoneInfo,
+    last: date,
+) -> tuple[date, date] | None:
+    """First and last overdue day up to ``last``: from the day after the deadline to
+    the day the rectification was submitted (when it is now pending or closed), the
+    closing day, or ``last``. None when never overdue (or void)."""
+    if deadline is None or status == S.VOID:
+        return None
+    start = deadline + timedelta(days=1)
+    end = last
+    if closed_at is not None:
+        end = min(end, closed_at.astimezone(tz).date())
+    if submitted_at is not None and status in (S.PENDING_VERIFICATION, S.CLOSED):
+        end = min(end, submitted_at.astimezone(tz).date())
+    return (start, end) if end >= start else None

@@ -155,6 +155,15 @@ def monthly_workbook(report: reports.MonthlyReport) -> bytes:
     _table(ws, [_("Figure"), _("Value")], _summary_rows(board))
     _widths(ws, [34, 18])
 
+    _units_sheet(wb, report, subtitle)
+    _major_sheet(wb, report, subtitle)
+    _overdue_sheet(wb, report, subtitle)
+    _signoff_and_trend_sheets(wb, report, subtitle)
+    return _save(wb)
+
+
+def _units_sheet(wb: Workbook, report: reports.MonthlyReport, subtitle: str) -> None:
+    board = report.dashboard
     ws = wb.create_sheet(_("By unit")[:31])
     _title(ws, _("By unit"), subtitle)
     _table(
@@ -187,6 +196,8 @@ def monthly_workbook(report: reports.MonthlyReport) -> bytes:
     )
     _widths(ws, [28, 10, 10, 14, 10, 10, 16, 14, 14])
 
+
+def _major_sheet(wb: Workbook, report: reports.MonthlyReport, subtitle: str) -> None:
     ws = wb.create_sheet(_("Major hazards")[:31])
     _title(ws, _("Major hazards"), subtitle)
     states, plans = _state_labels(), _plan_labels()
@@ -208,6 +219,8 @@ def monthly_workbook(report: reports.MonthlyReport) -> bytes:
     )
     _widths(ws, [16, 36, 20, 12, 14, 12, 12])
 
+
+def _overdue_sheet(wb: Workbook, report: reports.MonthlyReport, subtitle: str) -> None:
     ws = wb.create_sheet(_("Overdue hazards")[:31])
     _title(ws, _("Overdue hazards"), subtitle)
     levels = _level_labels()
@@ -239,6 +252,9 @@ def monthly_workbook(report: reports.MonthlyReport) -> bytes:
     )
     _widths(ws, [16, 36, 20, 8, 12, 12, 20, 44])
 
+
+def _signoff_and_trend_sheets(wb: Workbook, report: reports.MonthlyReport, subtitle: str) -> None:
+    board = report.dashboard
     ws = wb.create_sheet(_("Unsigned lists")[:31])
     _title(ws, _("Unsigned responsibility lists"), subtitle)
     _table(
@@ -256,7 +272,6 @@ def monthly_workbook(report: reports.MonthlyReport) -> bytes:
         [(p.first.strftime("%Y-%m"), p.found, p.closed, p.overdue) for p in board.trend],
     )
     _widths(ws, [12, 10, 10, 20])
-    return _save(wb)
 
 
 def statutory_workbook(report: reports.StatutoryReport) -> bytes:

@@ -1,0 +1,123 @@
+"""The monthly meeting report and the statutory statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from safety import clock
+from safety.extensions import db
+from safety.models import (
+    Hazard,
+    HazardLevel,
+)
+from safety.services.reports.common import _VOID, LEVELS, STATES, _in_scope, _state_at
+from safety.services.reports.dashboard import Dashboard, dashboard
+from safety.services.reports.figures import Figures, _found_figures
+from safety.services.reports.lines import HazardLine, _hazard_lines, major_hazards, overdue_hazards
+from safety.services.reports.periods import Period, Scope, day_end
+
+
+@dataclass
+class MonthlyReport:
+    dashboard: Dashboard
+    major: list[HazardLine]
+    overdue: list[HazardLine]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.dashboard.is_empty and not self.major and not self.overdue
+
+
+def monthly_report(
+    scope: Scope, period: Period, *, today: date, overdue_limit: int | None = None
+) -> MonthlyReport:
+    """The monthly meeting report: dashboard figures plus the hazards to answer for.
+
+    ``overdue_limit`` caps the overdue list (the page); the exports take it all.
+    ``figures.overdue`` always counts every one.
+    """
+    board = dashboard(scope, period, today=today)
+    return MonthlyReport(
+        dashboard=board,
+        major=major_hazards(scope, period, today=today),
+        overdue=overdue_hazards(scope, on=board.as_of, limit=overdue_limit),
+    )
+
+
+@dataclass
+class StatutoryReport:
+    scope: Scope
+    period: Period
+    as_of: date
+    #: {unit_id: {level: {state: n}}} for hazards found in the period, each unit alone.
+    matrix: dict[int, dict[str, dict[str, int]]]
+    unit_ids: list[int]
+    figures: Figures
+    major: list[HazardLine]
+
+    def unit_total(self, unit_id: int, level: str | None = None) -> int:
+        levels = [level] if level else list(LEVELS)
+        return sum(sum(self.matrix.get(unit_id, {}).get(lv, {}).values()) for lv in levels)
+
+    def cell(self, unit_id: int, level: str, state: str) -> int:
+        return self.matrix.get(unit_id, {}).get(level, {}).get(state, 0)
+
+    def column_total(self, level: str, state: str) -> int:
+        return sum(self.cell(uid, level, state) for uid in self.unit_ids)
+
+    def level_total(self, level: str) -> int:
+        return sum(self.unit_total(uid, level) for uid in self.unit_ids)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.figures.found and not self.major
+
+
+def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryReport:
+    """Counts by unit × grade × state of hazards found in the period, and the major ones.
+
+    Three queries; each unit is counted alone (no double counting), so the
+    table's total equals the register's count for the scope and period.
+    """
+    tz = clock.tz()
+    as_of = period.as_of(today)
+    state = _state_at(day_end(as_of, tz)).label("state")
+    rows = db.session.execute(
+        sa.select(Hazard.unit_id, Hazard.level, state, sa.func.count())
+        .where(
+            _in_scope(scope),
+            Hazard.status != _VOID,
+            Hazard.found_on >= period.start,
+            Hazard.found_on <= period.end,
+        )
+        .group_by(Hazard.unit_id, Hazard.level, state)
+    ).all()
+    matrix: dict[int, dict[str, dict[str, int]]] = {}
+    for unit_id, level, state_value, count in rows:
+        level_key = getattr(level, "value", level)
+        matrix.setdefault(unit_id, {lv: {s: 0 for s in STATES} for lv in LEVELS})
+        matrix[unit_id][level_key][state_value] = int(count)
+    unit_ids = sorted(matrix, key=lambda uid: scope.units[uid].code)
+    major = _hazard_lines(
+        sa.and_(
+            _in_scope(scope),
+            Hazard.level == HazardLevel.MAJOR,
+            Hazard.status != _VOID,
+            Hazard.found_on >= period.start,
+            Hazard.found_on <= period.end,
+        ),
+        as_of,
+        order=[Hazard.found_on],
+    )
+    return StatutoryReport(
+        scope=scope,
+        period=period,
+        as_of=as_of,
+        matrix=matrix,
+        unit_ids=unit_ids,
+        figures=_found_figures(scope, period, as_of, tz),
+        major=major,
+    )

@@ -1,0 +1,95 @@
+"""Found, closed and overdue per month, bucketed in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from safety import clock
+from safety.extensions import db
+from safety.models import (
+    Hazard,
+)
+from safety.services.overdue import (
+    overdue_on_days_buckets,
+)
+from safety.services.reports.common import _VOID, TREND_MONTHS, _in_scope
+from safety.services.reports.periods import Period, Scope, day_end, day_start, month_ends
+
+
+@dataclass
+class TrendPoint:
+    first: date
+    last: date
+    found: int
+    closed: int
+    overdue: int
+
+
+def _first_index(conditions: Sequence[Any]) -> Any:
+    """SQL: the index of the first true condition, or ``len(conditions)`` when none is."""
+    return sa.case(*[(c, i) for i, c in enumerate(conditions)], else_=len(conditions))
+
+
+def trend(
+    scope: Scope, period: Period, *, today: date, months: int = TREND_MONTHS
+) -> list[TrendPoint]:
+    """Found, closed and overdue (at month end, or as of today) per month (two queries).
+
+    Each hazard is put in buckets by SQL (the month it was found in, closed
+    in, became overdue in, was resolved in) and the buckets are grouped, so
+    the rows returned depend on the number of months, not of hazards; a
+    hazard is overdue at the end of every month from the one its deadline and
+    assignment lie before up to the one it was resolved in.
+    """
+    tz = clock.tz()
+    spans = month_ends(period.as_of(today), months)
+    n = len(spans)
+    as_ofs = [min(last, today) for _first, last in spans]
+    found_b = _first_index(
+        [Hazard.found_on < spans[0][0]] + [Hazard.found_on <= last for _first, last in spans]
+    ).label("found_b")
+    closed_b = _first_index(
+        [Hazard.closed_at < day_start(spans[0][0], tz)]
+        + [Hazard.closed_at < day_end(last, tz) for _first, last in spans]
+    ).label("closed_b")
+    base = sa.and_(
+        _in_scope(scope),
+        Hazard.status != _VOID,
+        sa.or_(
+            Hazard.found_on >= spans[0][0],
+            Hazard.closed_at.is_(None),
+            Hazard.closed_at >= day_start(spans[0][0], tz),
+        ),
+    )
+    found = [0] * n
+    closed = [0] * n
+    for f_b, c_b, count in db.session.execute(
+        sa.select(found_b, closed_b, sa.func.count()).where(base).group_by(found_b, closed_b)
+    ).all():
+        if 1 <= f_b <= n:
+            found[f_b - 1] += count
+        if 1 <= c_b <= n:
+            closed[c_b - 1] += count
+    late, assigned, resolved = overdue_on_days_buckets(as_ofs, tz)
+    late_b, assigned_b, resolved_b = (
+        late.label("late_b"),
+        assigned.label("assigned_b"),
+        resolved.label("resolved_b"),
+    )
+    overdue = [0] * n
+    for l_b, a_b, r_b, count in db.session.execute(
+        sa.select(late_b, assigned_b, resolved_b, sa.func.count())
+        .where(base, Hazard.deadline.is_not(None))
+        .group_by(late_b, assigned_b, resolved_b)
+    ).all():
+        for i in range(max(l_b, a_b), min(r_b, n)):
+            overdue[i] += count
+    return [
+        TrendPoint(first, last, found[i], closed[i], overdue[i])
+        for i, (first, last) in enumerate(spans)
+    ]
