@@ -158,6 +158,11 @@ def _gap_link(gap: dict[str, Any], can_edit: bool) -> tuple[str, str]:
             if endpoint in current_app.view_functions:
                 return url_for(endpoint, **args), _("Appoint a holder")
         return url_for("matrix.post_list", post_id=gap["post_id"]), _("Appoint a holder")
+    if kind == "post_without_duties":
+        if can_edit:
+            url = url_for("matrix.responsibilities", post_id=gap["post_id"])
+            return url, _("Assign a responsibility")
+        return url_for("matrix.post_list", post_id=gap["post_id"]), _("Open the list")
     return url_for("matrix.post_list", post_id=gap["post_id"]), _("Open the list to sign")
 
 
@@ -171,6 +176,7 @@ def gaps() -> str:
         "unit_without_supervision": _("Units without supervision"),
         "post_vacant": _("Vacant posts with responsibilities"),
         "unacknowledged": _("Lists not signed by a current holder"),
+        "post_without_duties": _("Posts held today whose list has no duty"),
     }
     sections = []
     for kind in matrix.GAP_TYPES:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from safety.services.matrix.common import (
     CATEGORY_LABELS,
-    GAP_TYPES,
     KIND_LABELS,
     KIND_LETTERS,
     KIND_ORDER,
@@ -50,6 +49,9 @@ from safety.services.matrix.editing import (
     validate_responsibility,
 )
 from safety.services.matrix.gaps import (
+    GAP_CHECKS,
+    GAP_TYPES,
+    GapFacts,
     find_gaps,
     matrix_data,
     units_in_tree_order,
@@ -81,7 +83,9 @@ from safety.services.validation import MAX_ID, load, load_or_404
 
 __all__ = [
     "CATEGORY_LABELS",
+    "GAP_CHECKS",
     "GAP_TYPES",
+    "GapFacts",
     "KIND_LABELS",
     "KIND_LETTERS",
     "KIND_ORDER",

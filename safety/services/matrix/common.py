@@ -15,7 +15,6 @@ from safety.models import (
     User,
 )
 from safety.services.errors import Forbidden
-from safety.services.validation import MAX_ID, load, load_or_404  # noqa: F401  (re-exported)
 
 #: Display order of kinds, and the one-letter mark shown in cells (主/领/监/直).
 
@@ -49,7 +48,6 @@ LEVEL_LABELS = {
     PostLevel.MANAGEMENT: _l("Management level"),
     PostLevel.OPERATION: _l("Operation level"),
 }
-GAP_TYPES = ("unit_without_main", "unit_without_supervision", "post_vacant", "unacknowledged")
 
 #: Item fields that make a change worth a new version (names are shown, not compared).
 _CONTENT_KEYS = (

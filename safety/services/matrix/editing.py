@@ -20,11 +20,8 @@ from safety.models import (
 )
 from safety.services import audit
 from safety.services.errors import Conflict
-
-#: Display order of kinds, and the one-letter mark shown in cells (主/领/监/直).
 from safety.services.matrix.common import KIND_LABELS, _text, require_matrix_admin
 from safety.services.matrix.versions import record_list_versions
-from safety.services.validation import MAX_ID, load, load_or_404  # noqa: F401  (re-exported)
 from safety.services.validation import choice as _enum
 from safety.services.validation import raise_if_any as _raise
 from safety.services.validation import ref as _ref

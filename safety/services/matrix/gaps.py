@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,12 +21,9 @@ from safety.models import (
     Unit,
     User,
 )
-
-#: Display order of kinds, and the one-letter mark shown in cells (主/领/监/直).
 from safety.services.matrix.common import KIND_ORDER, LEVEL_ORDER
 from safety.services.matrix.lists import _unsigned_rows
 from safety.services.org import holding_filter
-from safety.services.validation import MAX_ID, load, load_or_404  # noqa: F401  (re-exported)
 from safety.services.validation import choice as _enum
 from safety.services.validation import raise_if_any as _raise
 from safety.services.validation import ref as _ref
@@ -135,110 +134,187 @@ def matrix_data(
     }
 
 
-def find_gaps(today: date) -> list[dict[str, Any]]:
-    """Everything the matrix misses on ``today``, in a fixed order (about five queries).
+@dataclass
+class GapFacts:
+    """What every gap check reads, loaded once per :func:`find_gaps` (a few queries)."""
 
-    Each gap is ``{type, unit_id?, post_id?, user_id?, message}``; ``type`` is
-    one of :data:`GAP_TYPES`. See the module docstring for how responsibilities
-    on a unit count for the units below it.
-    """
+    today: date
+    tree: list[tuple[Unit, int]]
+    parents: dict[int, int | None]
+    #: (post_id, unit_id, kind), distinct.
+    responsibilities: list[tuple[int, int, ResponsibilityKind]]
+    #: Posts held today by an active person.
+    held: set[int]
+    #: (user_id, post_id, version) of current holders missing the current signature.
+    unsigned: list[tuple[int, int, int]]
+    posts: dict[int, Post] = field(default_factory=dict)
+    unit_rank: dict[int, int] = field(default_factory=dict)
+
+    def post_key(self, post_id: int) -> tuple[int, int]:
+        """Posts in unit tree order, then by id."""
+        return (self.unit_rank.get(self.posts[post_id].unit_id, 0), post_id)
+
+
+def load_gap_facts(today: date) -> GapFacts:
+    """Read the tree, the responsibilities, who holds what today and what is unsigned."""
     tree = units_in_tree_order()
-    parents = {u.id: u.parent_id for u, _d in tree}
-    resp_rows = db.session.execute(
-        sa.select(Responsibility.post_id, Responsibility.unit_id, Responsibility.kind).distinct()
-    ).all()
-    with_main = {uid for _p, uid, kind in resp_rows if kind == ResponsibilityKind.MAIN}
-    supervised_roots = {uid for _p, uid, k in resp_rows if k == ResponsibilityKind.SUPERVISION}
-    supervised: set[int] = set()
-    for root in supervised_roots:
-        if root in parents:
-            supervised |= _subtree(parents, root)
-    gaps: list[dict[str, Any]] = []
-    for unit, _depth in tree:
-        if unit.id not in with_main:
-            gaps.append(
-                {
-                    "type": "unit_without_main",
-                    "unit_id": unit.id,
-                    "message": _("No post has main responsibility for %(unit)s.", unit=unit.name),
-                }
-            )
-    for unit, _depth in tree:
-        if unit.id not in supervised:
-            gaps.append(
-                {
-                    "type": "unit_without_supervision",
-                    "unit_id": unit.id,
-                    "message": _(
-                        "No post supervises %(unit)s (no supervision responsibility "
-                        "for it or a unit above it).",
-                        unit=unit.name,
-                    ),
-                }
-            )
-    responsible_posts = sorted({pid for pid, _u, _k in resp_rows})
-    unsigned = _unsigned_rows(today)
-    post_ids = set(responsible_posts) | {r[1] for r in unsigned}
-    posts = {
-        p.id: p
-        for p in db.session.scalars(
-            sa.select(Post).where(Post.id.in_(post_ids)).options(selectinload(Post.unit))
+    responsibilities = [
+        (pid, uid, kind)
+        for pid, uid, kind in db.session.execute(
+            sa.select(
+                Responsibility.post_id, Responsibility.unit_id, Responsibility.kind
+            ).distinct()
         )
-    }
+    ]
     held = set(
         db.session.scalars(
             sa.select(PostHolder.post_id)
             .join(User, User.id == PostHolder.user_id)
-            .where(
-                PostHolder.post_id.in_(responsible_posts),
-                holding_filter(today),
-                User.active.is_(True),
-            )
+            .where(holding_filter(today), User.active.is_(True))
             .distinct()
         )
     )
-    unit_rank = {u.id: i for i, (u, _d) in enumerate(tree)}
+    unsigned = [(r[0], r[1], r[2]) for r in _unsigned_rows(today)]
+    wanted = held | {pid for pid, _u, _k in responsibilities} | {r[1] for r in unsigned}
+    posts = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(Post).where(Post.id.in_(wanted)).options(selectinload(Post.unit))
+        )
+    }
+    return GapFacts(
+        today=today,
+        tree=tree,
+        parents={u.id: u.parent_id for u, _d in tree},
+        responsibilities=responsibilities,
+        held=held,
+        unsigned=unsigned,
+        posts=posts,
+        unit_rank={u.id: i for i, (u, _d) in enumerate(tree)},
+    )
 
-    def post_key(pid: int) -> tuple[int, int]:
-        return (unit_rank.get(posts[pid].unit_id, 0), pid)
 
-    for pid in sorted(responsible_posts, key=post_key):
-        if pid not in held:
-            post = posts[pid]
-            gaps.append(
-                {
-                    "type": "post_vacant",
-                    "unit_id": post.unit_id,
-                    "post_id": pid,
-                    "message": _(
-                        "%(post)s (%(unit)s) has responsibilities but nobody holds it today.",
-                        post=post.title,
-                        unit=post.unit.name,
-                    ),
-                }
-            )
+def _post_gap(facts: GapFacts, kind: str, post_id: int, message: str) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "unit_id": facts.posts[post_id].unit_id,
+        "post_id": post_id,
+        "message": message,
+    }
+
+
+def gaps_unit_without_main(facts: GapFacts) -> list[dict[str, Any]]:
+    """Main responsibility is per unit: each unit names its own first responsible post."""
+    with_main = {uid for _p, uid, kind in facts.responsibilities if kind == ResponsibilityKind.MAIN}
+    return [
+        {
+            "type": "unit_without_main",
+            "unit_id": unit.id,
+            "message": _("No post has main responsibility for %(unit)s.", unit=unit.name),
+        }
+        for unit, _depth in facts.tree
+        if unit.id not in with_main
+    ]
+
+
+def gaps_unit_without_supervision(facts: GapFacts) -> list[dict[str, Any]]:
+    """Supervision of a unit covers every unit below it."""
+    supervised: set[int] = set()
+    for _p, uid, kind in facts.responsibilities:
+        if kind == ResponsibilityKind.SUPERVISION and uid in facts.parents:
+            supervised |= _subtree(facts.parents, uid)
+    return [
+        {
+            "type": "unit_without_supervision",
+            "unit_id": unit.id,
+            "message": _(
+                "No post supervises %(unit)s (no supervision responsibility "
+                "for it or a unit above it).",
+                unit=unit.name,
+            ),
+        }
+        for unit, _depth in facts.tree
+        if unit.id not in supervised
+    ]
+
+
+def gaps_post_vacant(facts: GapFacts) -> list[dict[str, Any]]:
+    """A post with responsibilities that nobody (active) holds today."""
+    responsible = {pid for pid, _u, _k in facts.responsibilities}
+    return [
+        _post_gap(
+            facts,
+            "post_vacant",
+            pid,
+            _(
+                "%(post)s (%(unit)s) has responsibilities but nobody holds it today.",
+                post=facts.posts[pid].title,
+                unit=facts.posts[pid].unit.name,
+            ),
+        )
+        for pid in sorted(responsible - facts.held, key=facts.post_key)
+    ]
+
+
+def gaps_unacknowledged(facts: GapFacts) -> list[dict[str, Any]]:
+    """A current holder who has not signed the current version of the list."""
     names = dict(
         db.session.execute(
-            sa.select(User.id, User.name).where(User.id.in_({r[0] for r in unsigned}))
+            sa.select(User.id, User.name).where(User.id.in_({r[0] for r in facts.unsigned}))
         ).all()
     )
-    for user_id, pid, version in sorted(unsigned, key=lambda r: (post_key(r[1]), r[0])):
-        post = posts[pid]
-        gaps.append(
-            {
-                "type": "unacknowledged",
-                "unit_id": post.unit_id,
-                "post_id": pid,
-                "user_id": user_id,
-                "version": version,
-                "message": _(
-                    "%(user)s has not signed version %(version)d of the list of "
-                    "%(post)s (%(unit)s).",
-                    user=names.get(user_id, user_id),
-                    version=version,
-                    post=post.title,
-                    unit=post.unit.name,
-                ),
-            }
+    result = []
+    for user_id, pid, version in sorted(facts.unsigned, key=lambda r: (facts.post_key(r[1]), r[0])):
+        post = facts.posts[pid]
+        gap = _post_gap(
+            facts,
+            "unacknowledged",
+            pid,
+            _(
+                "%(user)s has not signed version %(version)d of the list of %(post)s (%(unit)s).",
+                user=names.get(user_id, user_id),
+                version=version,
+                post=post.title,
+                unit=post.unit.name,
+            ),
         )
-    return gaps
+        result.append({**gap, "user_id": user_id, "version": version})
+    return result
+
+
+def gaps_post_without_duties(facts: GapFacts) -> list[dict[str, Any]]:
+    """Someone holds the post today, but its list has no duty to sign."""
+    responsible = {pid for pid, _u, _k in facts.responsibilities}
+    return [
+        _post_gap(
+            facts,
+            "post_without_duties",
+            pid,
+            _(
+                "%(post)s (%(unit)s) is held today but its list has no duty.",
+                post=facts.posts[pid].title,
+                unit=facts.posts[pid].unit.name,
+            ),
+        )
+        for pid in sorted(facts.held - responsible, key=facts.post_key)
+    ]
+
+
+#: The gap checks in the order gaps are shown; a new gap type is one line here.
+GAP_CHECKS: list[tuple[str, Callable[[GapFacts], list[dict[str, Any]]]]] = [
+    ("unit_without_main", gaps_unit_without_main),
+    ("unit_without_supervision", gaps_unit_without_supervision),
+    ("post_vacant", gaps_post_vacant),
+    ("unacknowledged", gaps_unacknowledged),
+    ("post_without_duties", gaps_post_without_duties),
+]
+GAP_TYPES = tuple(kind for kind, _check in GAP_CHECKS)
+
+
+def find_gaps(today: date) -> list[dict[str, Any]]:
+    """Everything the matrix misses on ``today``, in the order of :data:`GAP_CHECKS`.
+
+    Each gap is ``{type, unit_id?, post_id?, user_id?, message}``.
+    """
+    facts = load_gap_facts(today)
+    return [gap for _kind, check in GAP_CHECKS for gap in check(facts)]

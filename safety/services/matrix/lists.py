@@ -23,12 +23,10 @@ from safety.models import (
 from safety.services import audit
 from safety.services.db import insert_or_ignore
 from safety.services.errors import Conflict, Forbidden, NotFound
-
-#: Display order of kinds, and the one-letter mark shown in cells (主/领/监/直).
 from safety.services.matrix.common import _CONTENT_KEYS
 from safety.services.matrix.versions import _latest_versions
 from safety.services.org import holders_on, holding_filter
-from safety.services.validation import MAX_ID, load, load_or_404  # noqa: F401  (re-exported)
+from safety.services.validation import MAX_ID, load_or_404
 
 # --- reading lists -------------------------------------------------------------------
 

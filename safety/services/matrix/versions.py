@@ -21,10 +21,7 @@ from safety.models import (
     User,
 )
 from safety.services import audit
-
-#: Display order of kinds, and the one-letter mark shown in cells (主/领/监/直).
 from safety.services.matrix.common import _CONTENT_KEYS, KIND_ORDER
-from safety.services.validation import MAX_ID, load, load_or_404  # noqa: F401  (re-exported)
 
 # --- list items and versions ---------------------------------------------------------
 
