@@ -208,10 +208,19 @@ def sign(post_id: int) -> Response:
         version = None
     try:
         ack = matrix.acknowledge_list(
-            _me(), post_id, version=version, now=clock.now(), today=clock.today()
+            _me(),
+            post_id,
+            version=version,
+            password=form.password.data or "",
+            now=clock.now(),
+            today=clock.today(),
         )
     except Forbidden as error:
         abort(403, error.message)
+    except ValidationError as error:
+        for messages in error.fields.values():
+            for message in messages:
+                flash(message, "error")
     except Conflict as error:
         flash(error.message, "error")
     else:
@@ -231,7 +240,10 @@ def post_list(post_id: int) -> str:
     diff = None
     to_v = request.args.get("to", type=int) or data["version"]
     from_v = request.args.get("from", type=int)
-    if from_v is None and to_v and to_v > 1:
+    mine = [a.version for a in data["acknowledgements"] if a.user_id == _me().id]
+    if from_v is None and to_v and mine and max(mine) < to_v:
+        from_v = max(mine)  # what changed since my last signature
+    elif from_v is None and to_v and to_v > 1:
         from_v = to_v - 1
     if to_v:
         try:

@@ -22,7 +22,8 @@ from safety.models import (
 )
 from safety.services import audit
 from safety.services.db import insert_or_ignore
-from safety.services.errors import Conflict, Forbidden, NotFound
+from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from safety.services.passwords import check_password
 from safety.services.matrix.common import _CONTENT_KEYS
 from safety.services.matrix.versions import _latest_versions
 from safety.services.org import holders_on, holding_filter
@@ -145,6 +146,7 @@ def acknowledge_list(
     post_id: int,
     *,
     version: int | None = None,
+    password: str | None = None,
     now: datetime,
     today: date,
 ) -> Acknowledgement:
@@ -156,10 +158,15 @@ def acknowledge_list(
     :raise NotFound: no such post.
     :raise Forbidden: ``user`` does not hold the post today.
     :raise Conflict: ``version`` is not the current one, or there is no list yet.
+    :raise ValidationError: ``password`` (asked by the HTML form, 签字确认) is not the user's.
     """
     post = load_or_404(Post, post_id, _("No such post."))
     if not permissions.can_acknowledge(user, post.id, today):
         raise Forbidden(_("Only people holding this post today may sign its list."))
+    if password is not None and not check_password(user.password_hash, password):
+        raise ValidationError(
+            {"password": _("The password is not right; the list was not signed.")}
+        )
     current = _latest_versions([post.id]).get(post.id)
     if current is None:
         raise Conflict(_("This post has no responsibility list to sign yet."))
