@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from safety import permissions
 from safety.models import (
@@ -26,10 +27,10 @@ KIND_ORDER = (
     ResponsibilityKind.DIRECT,
 )
 KIND_LETTERS = {
-    ResponsibilityKind.MAIN: "主",
-    ResponsibilityKind.LEADERSHIP: "领",
-    ResponsibilityKind.SUPERVISION: "监",
-    ResponsibilityKind.DIRECT: "直",
+    ResponsibilityKind.MAIN: _lp("kind letter", "M"),
+    ResponsibilityKind.LEADERSHIP: _lp("kind letter", "L"),
+    ResponsibilityKind.SUPERVISION: _lp("kind letter", "S"),
+    ResponsibilityKind.DIRECT: _lp("kind letter", "D"),
 }
 KIND_LABELS = {
     ResponsibilityKind.MAIN: _l("Main responsibility"),

@@ -23,10 +23,10 @@ from safety.models import (
 from safety.services import audit
 from safety.services.db import insert_or_ignore
 from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from safety.services.passwords import check_password
 from safety.services.matrix.common import _CONTENT_KEYS
 from safety.services.matrix.versions import _latest_versions
 from safety.services.org import holders_on, holding_filter
+from safety.services.passwords import check_password
 from safety.services.validation import MAX_ID, load_or_404
 
 # --- reading lists -------------------------------------------------------------------
