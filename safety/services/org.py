@@ -10,8 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from safety import permissions
 from safety.extensions import db
 from safety.models import Locale, Post, PostHolder, PostLevel, Unit, User
+from safety.models.queries import (  # noqa: F401  (re-exported for the services)
+    holding_filter,
+    unit_ancestor_ids,
+    unit_subtree_ids,
+)
 from safety.services import audit
 from safety.services.db import exists, get_or_404
 from safety.services.errors import Forbidden, ValidationError
@@ -23,7 +29,7 @@ from safety.services.validation import ref as _ref
 
 def require_admin(actor: User | None) -> None:
     """:raise Forbidden: unless ``actor`` is an admin."""
-    if actor is None or not actor.is_admin:
+    if not permissions.is_admin(actor):
         raise Forbidden(_("Only administrators may change the organisation."))
 
 
@@ -41,32 +47,6 @@ def _require_text(errors: dict[str, str], field: str, value: str | None, max_len
 
 
 # --- units -------------------------------------------------------------------
-
-
-def unit_ancestor_ids(unit_id: int) -> list[int]:
-    """Ids from ``unit_id`` up to the root, ``unit_id`` first."""
-    parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all())
-    chain: list[int] = []
-    current: int | None = unit_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = parents.get(current)
-    return chain
-
-
-def unit_subtree_ids(unit_id: int) -> list[int]:
-    """``unit_id`` and every unit below it (one query)."""
-    children: dict[int | None, list[int]] = {}
-    for uid, parent in db.session.execute(sa.select(Unit.id, Unit.parent_id)).all():
-        children.setdefault(parent, []).append(uid)
-    result, stack = [], [unit_id]
-    while stack:
-        uid = stack.pop()
-        if uid in result:
-            continue
-        result.append(uid)
-        stack.extend(children.get(uid, []))
-    return result
 
 
 def create_unit(
@@ -412,14 +392,6 @@ def end_holding(actor: User | None, holding: PostHolder, *, end_date: date, now:
     if changes:
         audit.record(actor, "holder.end", holding, changes, now=now)
     db.session.commit()
-
-
-def holding_filter(on: date) -> sa.ColumnElement[bool]:
-    """Holdings whose period covers ``on`` (start and end inclusive)."""
-    return sa.and_(
-        PostHolder.start_date <= on,
-        sa.or_(PostHolder.end_date.is_(None), PostHolder.end_date >= on),
-    )
 
 
 def holders_on(post_ids: Iterable[int], on: date) -> dict[int, list[User]]:
