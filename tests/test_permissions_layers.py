@@ -49,3 +49,9 @@ def test_one_is_admin_definition():
             if isinstance(node, ast.FunctionDef) and node.name == "is_admin":
                 defined.append(str(path.relative_to(ROOT)))
     assert defined == ["safety/permissions.py"]
+
+
+def test_matrix_views_read_through_services():
+    imported = _imports(ROOT / "safety/matrix/views.py")
+    assert "sqlalchemy" not in imported and "safety.extensions" not in imported
+    assert "db.session" not in (ROOT / "safety/matrix/views.py").read_text(encoding="utf-8")

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from safety import clock, permissions
-from safety.extensions import db
 from safety.forms import EmptyForm, apply_service_errors
 from safety.matrix import bp
 from safety.matrix.forms import (
@@ -28,7 +26,6 @@ from safety.matrix.forms import (
 )
 from safety.models import (
     Duty,
-    Post,
     Responsibility,
     ResponsibilityKind,
     SafetyTarget,
@@ -75,16 +72,12 @@ def _unit_choices(blank: str | None = None) -> list[tuple[str, str]]:
 
 
 def _post_choices(blank: str) -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        sa.select(Post.id, Post.title, Unit.name, Unit.code)
-        .join(Unit, Unit.id == Post.unit_id)
-        .order_by(Unit.code, Post.title)
-    ).all()
-    return [("", blank)] + [(str(pid), f"{uname} · {title}") for pid, title, uname, _c in rows]
+    rows = matrix.post_options()
+    return [("", blank)] + [(str(pid), f"{uname} · {title}") for pid, title, uname in rows]
 
 
 def _duty_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(sa.select(Duty.id, Duty.title).order_by(Duty.title)).all()
+    rows = matrix.duty_options()
     return [("", _("(no particular duty)"))] + [(str(i), t) for i, t in rows]
 
 
@@ -270,10 +263,7 @@ def post_list(post_id: int) -> str:
 
 
 def _users_of(acks: list[Any]) -> dict[int, User]:
-    ids = {a.user_id for a in acks}
-    if not ids:
-        return {}
-    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    return matrix.users_by_id(a.user_id for a in acks)
 
 
 @bp.route("/posts/<int:post_id>/print")
@@ -312,7 +302,7 @@ def duties() -> str | Response:
             else:
                 flash(_("Duty added."), "success")
                 return redirect(url_for("matrix.duties"))
-    rows = db.session.scalars(sa.select(Duty).order_by(Duty.category, Duty.title)).all()
+    rows = matrix.all_duties()
     return render_template(
         "matrix/duties.html", form=form, duties=rows, delete_form=EmptyForm(), **_common()
     )
@@ -397,20 +387,9 @@ def responsibilities() -> str | Response:
         else:
             flash(_("Responsibility added; the post's list has a new version."), "success")
             return redirect(url_for("matrix.responsibilities", post_id=resp.post_id))
-    stmt = (
-        sa.select(Responsibility, Post, Unit, Duty)
-        .join(Post, Post.id == Responsibility.post_id)
-        .join(Unit, Unit.id == Responsibility.unit_id)
-        .outerjoin(Duty, Duty.id == Responsibility.duty_id)
-        .order_by(Unit.code, Post.title, Responsibility.kind, Responsibility.id)
-    )
     post_filter = request.args.get("post_id", type=int)
     unit_filter = request.args.get("unit_id", type=int)
-    if post_filter:
-        stmt = stmt.where(Responsibility.post_id == post_filter)
-    if unit_filter:
-        stmt = stmt.where(Responsibility.unit_id == unit_filter)
-    rows = db.session.execute(stmt).all()
+    rows = matrix.responsibility_rows(post_filter, unit_filter)
     return render_template(
         "matrix/responsibilities.html",
         form=form,
@@ -475,11 +454,7 @@ def targets() -> str | Response:
     form.unit_id.choices = _unit_choices(_("Choose a unit"))
     parent_targets = []
     if unit is not None and unit.parent_id is not None:
-        parent_targets = db.session.scalars(
-            sa.select(SafetyTarget).where(
-                SafetyTarget.unit_id == unit.parent_id, SafetyTarget.year == year
-            )
-        ).all()
+        parent_targets = matrix.unit_targets(unit.parent_id, year)
     form.parent_id.choices = [("", _("(set here, not broken down)"))] + [
         (str(t.id), f"{t.title} {t.target_value or ''}".strip()) for t in parent_targets
     ]

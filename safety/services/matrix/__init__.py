@@ -2,8 +2,8 @@
 
 Split by topic: :mod:`.common` (labels), :mod:`.editing` (duties and
 responsibilities), :mod:`.versions` (frozen list versions), :mod:`.lists`
-(reading and signing), :mod:`.gaps` (the matrix and its gaps) and
-:mod:`.targets`. Everything is re-exported here.
+(reading and signing), :mod:`.gaps` (the matrix and its gaps),
+:mod:`.reading` (what the pages list) and :mod:`.targets`. Everything is re-exported here.
 
 Versioned lists. A post's *responsibility list* (安全生产责任清单) is its
 responsibilities (with the duties they name) beside its business duties. Every
@@ -70,6 +70,14 @@ from safety.services.matrix.lists import (
     split_items,
     unsigned_lists,
 )
+from safety.services.matrix.reading import (
+    all_duties,
+    duty_options,
+    post_options,
+    responsibility_rows,
+    unit_targets,
+    users_by_id,
+)
 from safety.services.matrix.targets import (
     create_target,
     delete_target,
@@ -82,6 +90,12 @@ from safety.services.matrix.versions import (
 from safety.services.validation import MAX_ID, load, load_or_404
 
 __all__ = [
+    "all_duties",
+    "duty_options",
+    "post_options",
+    "responsibility_rows",
+    "unit_targets",
+    "users_by_id",
     "CATEGORY_LABELS",
     "GAP_CHECKS",
     "GAP_TYPES",
