@@ -31,6 +31,9 @@ BASE_URL = "http://127.0.0.1:5000"
 SCHEDULER_ENABLED = False
 #: Local time of the daily reminder digest, "HH:MM" in TIMEZONE.
 REMINDER_TIME = "08:00"
+#: 党政同责: the group and each second-level unit pair a party and an administrative post
+#: in main responsibility (gap ``party_government_unpaired`` otherwise).
+PARTY_GOVERNMENT = True
 
 BABEL_DEFAULT_LOCALE = "zh_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

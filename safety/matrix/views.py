@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -140,17 +140,14 @@ def export() -> Response:
 def _gap_link(gap: dict[str, Any], can_edit: bool) -> tuple[str, str]:
     """Where a gap is fixed: (url, label)."""
     kind = gap["type"]
-    if kind in ("unit_without_main", "unit_without_supervision"):
-        wanted = "main" if kind == "unit_without_main" else "supervision"
+    if kind in ("unit_without_main", "unit_without_supervision", "party_government_unpaired"):
+        wanted = "supervision" if kind == "unit_without_supervision" else "main"
         if can_edit:
             url = url_for("matrix.responsibilities", unit_id=gap["unit_id"], kind=wanted)
             return url, _("Assign a responsibility")
         return url_for("matrix.index", unit_id=gap["unit_id"]), _("See the unit in the matrix")
     if kind == "post_vacant":
-        for endpoint, args in (("org.post_detail", {"post_id": gap["post_id"]}), ("org.index", {})):
-            if endpoint in current_app.view_functions:
-                return url_for(endpoint, **args), _("Appoint a holder")
-        return url_for("matrix.post_list", post_id=gap["post_id"]), _("Appoint a holder")
+        return url_for("org.post_detail", post_id=gap["post_id"]), _("Appoint a holder")
     if kind == "post_without_duties":
         if can_edit:
             url = url_for("matrix.responsibilities", post_id=gap["post_id"])
@@ -170,6 +167,9 @@ def gaps() -> str:
         "post_vacant": _("Vacant posts with responsibilities"),
         "unacknowledged": _("Lists not signed by a current holder"),
         "post_without_duties": _("Posts held today whose list has no duty"),
+        "party_government_unpaired": _(
+            "Main responsibility not shared by party and administration"
+        ),
     }
     sections = []
     for kind in matrix.GAP_TYPES:

@@ -4,9 +4,11 @@ from safety.models.audit import AuditEvent, AuditHead
 from safety.models.base import Base, UTCDateTime
 from safety.models.duties import (
     Acknowledgement,
+    AgreementSignature,
     Duty,
     DutyCategory,
     Responsibility,
+    ResponsibilityAgreement,
     ResponsibilityKind,
     ResponsibilityListVersion,
     SafetyTarget,
@@ -36,6 +38,7 @@ from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Uni
 
 __all__ = [
     "Acknowledgement",
+    "AgreementSignature",
     "ApiToken",
     "AuditEvent",
     "AuditHead",
@@ -69,6 +72,7 @@ __all__ = [
     "ReminderItem",
     "Responsibility",
     "ResponsibilityKind",
+    "ResponsibilityAgreement",
     "ResponsibilityListVersion",
     "SafetyTarget",
     "UTCDateTime",

@@ -134,6 +134,13 @@ def _post_fields(
     }
 
 
+def _party(errors: dict[str, str], value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    errors["party"] = _("Choose yes or no.")
+    return False
+
+
 def create_post(
     actor: User | None,
     *,
@@ -142,11 +149,14 @@ def create_post(
     level: str,
     superior_post_id: int | None = None,
     business_duties: str | None = None,
+    party: Any = False,
     now: datetime,
 ) -> Post:
+    """``party`` marks a 党组织 post (党政同责)."""
     require_admin(actor)
     errors: dict[str, str] = {}
     values = _post_fields(errors, title, unit_id, superior_post_id, level)
+    values["party"] = _party(errors, party)
     _raise(errors)
     post = Post(**values, business_duties=_clean(business_duties) or None)
     db.session.add(post)
@@ -164,12 +174,17 @@ def update_post(
     level: str,
     superior_post_id: int | None,
     business_duties: str | None = None,
+    party: Any = None,
     now: datetime,
 ) -> Post:
-    """:raise ValidationError: also when the superior chain would loop back."""
+    """:raise ValidationError: also when the superior chain would loop back.
+
+    ``party`` None keeps the post's party flag as it is.
+    """
     require_admin(actor)
     errors: dict[str, str] = {}
     values = _post_fields(errors, title, unit_id, superior_post_id, level)
+    values["party"] = post.party if party is None else _party(errors, party)
     sup_id = values["superior_post_id"]
     if sup_id is not None:
         superiors = dict(db.session.execute(sa.select(Post.id, Post.superior_post_id)).all())

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -300,6 +301,29 @@ def gaps_post_without_duties(facts: GapFacts) -> list[dict[str, Any]]:
     ]
 
 
+def gaps_party_government_unpaired(facts: GapFacts) -> list[dict[str, Any]]:
+    """党政同责: at depth 0 and 1, main is held by a party post and an administrative one."""
+    if not current_app.config.get("PARTY_GOVERNMENT", True):
+        return []
+    sides: dict[int, set[bool]] = {}
+    for pid, uid, kind in facts.responsibilities:
+        if kind == ResponsibilityKind.MAIN and pid in facts.posts:
+            sides.setdefault(uid, set()).add(bool(facts.posts[pid].party))
+    return [
+        {
+            "type": "party_government_unpaired",
+            "unit_id": unit.id,
+            "message": _(
+                "The main responsibility for %(unit)s is not held jointly by a party post "
+                "and an administrative post (党政同责).",
+                unit=unit.name,
+            ),
+        }
+        for unit, depth in facts.tree
+        if depth <= 1 and sides.get(unit.id, set()) != {True, False}
+    ]
+
+
 #: The gap checks in the order gaps are shown; a new gap type is one line here.
 GAP_CHECKS: list[tuple[str, Callable[[GapFacts], list[dict[str, Any]]]]] = [
     ("unit_without_main", gaps_unit_without_main),
@@ -307,6 +331,7 @@ GAP_CHECKS: list[tuple[str, Callable[[GapFacts], list[dict[str, Any]]]]] = [
     ("post_vacant", gaps_post_vacant),
     ("unacknowledged", gaps_unacknowledged),
     ("post_without_duties", gaps_post_without_duties),
+    ("party_government_unpaired", gaps_party_government_unpaired),
 ]
 GAP_TYPES = tuple(kind for kind, _check in GAP_CHECKS)
 
