@@ -123,7 +123,12 @@ def test_gaps_come_in_type_order(app):
     post = make_post(unit=unit)
     make_responsibility(post, unit, "leadership")
     types = [g["type"] for g in matrix.find_gaps(TODAY)]
-    assert types == ["unit_without_main", "unit_without_supervision", "post_vacant"]
+    assert types == [
+        "unit_without_main",
+        "unit_without_supervision",
+        "post_vacant",
+        "party_government_unpaired",  # a depth-0 unit without a party/administrative pair
+    ]
 
 
 def test_post_without_duties_while_someone_holds_it(app):

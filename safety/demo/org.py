@@ -13,7 +13,9 @@ Other demo parts and tests refer to units and posts by these stable keys
 
     code        unit                      posts (superior →)
     ----------  ------------------------  -------------------------------------------
-    HQ          海晟化工集团总部           党委书记、董事长; 总经理 (→董事长);
+    HQ          海晟化工集团总部           党委书记、董事长 (party); 总经理 (→董事长);
+                                          党委副书记, 纪委书记 (→董事长, party);
+                                          工会主席 (→党委副书记, party);
                                           分管生产副总经理, 分管安全副总经理 (→总经理);
                                           安全总监 (→总经理)
     HQ-SEP      安全环保部                 部长 (→安全总监); 副部长 (→部长);
@@ -34,6 +36,9 @@ Other demo parts and tests refer to units and posts by these stable keys
     RAIL        铁路运输分公司             经理 (→分管生产副总经理); 分管安全副经理; 安全员
     SEWAGE      园区污水处理项目部         项目经理 (→分管生产副总经理);
                                           分管安全副经理 (→项目经理); 安全员
+
+Each second-level unit (:data:`SECOND_LEVEL`) also has a 党支部书记 (party, →党委副书记)
+who shares the unit's main responsibility with its head (党政同责).
 
 Every holding starts on :data:`START` (2025-01-01) unless noted above.
 """
@@ -87,6 +92,22 @@ BRANCH_HEAD = "经理"
 BRANCH_SAFETY_DEPUTY = "分管安全副经理"
 PROJECT_HEAD = "项目经理"
 SAFETY_OFFICER = "安全员"
+# Party posts (党组织, 党政同责).
+PARTY_DEPUTY_SECRETARY = "党委副书记"
+DISCIPLINE_SECRETARY = "纪委书记"
+UNION_CHAIR = "工会主席"
+BRANCH_SECRETARY = "党支部书记"
+
+#: Second-level units: each has a party branch secretary beside its administrative head.
+SECOND_LEVEL = [HQ_SEP, HQ_FIN, HQ_STRAT, HQ_PROC, SODA, POWER, SALES, RAIL, SEWAGE]
+
+#: Posts of the Party organisation (the chairman is also the party committee's secretary).
+PARTY_POSTS: set[tuple[str, str]] = {
+    (HQ, CHAIRMAN),
+    (HQ, PARTY_DEPUTY_SECRETARY),
+    (HQ, DISCIPLINE_SECRETARY),
+    (HQ, UNION_CHAIR),
+} | {(code, BRANCH_SECRETARY) for code in SECOND_LEVEL}
 
 #: The post left vacant on purpose (the matrix's gaps page shows it).
 VACANT_POST = (SODA_CARB, WORKSHOP_HEAD)
@@ -120,6 +141,15 @@ POSTS: list[tuple[str, str, str, PostKey | None, str]] = [
         (HQ, CHAIRMAN),
         "主持集团生产经营管理，是安全生产第一责任人。",
     ),
+    (
+        HQ,
+        PARTY_DEPUTY_SECRETARY,
+        "decision",
+        (HQ, CHAIRMAN),
+        "协助党委书记抓党建、宣传和安全文化建设。",
+    ),
+    (HQ, DISCIPLINE_SECRETARY, "decision", (HQ, CHAIRMAN), "主持纪委工作，监督执纪问责。"),
+    (HQ, UNION_CHAIR, "management", (HQ, PARTY_DEPUTY_SECRETARY), "主持工会工作，维护职工权益。"),
     (HQ, DEPUTY_GM_PRODUCTION, "decision", (HQ, GENERAL_MANAGER), "分管生产、设备、采购和运输。"),
     (HQ, DEPUTY_GM_SAFETY, "decision", (HQ, GENERAL_MANAGER), "分管安全环保和应急管理。"),
     (
@@ -268,6 +298,10 @@ POSTS: list[tuple[str, str, str, PostKey | None, str]] = [
         (SEWAGE, BRANCH_SAFETY_DEPUTY),
         "负责有限空间和动火作业监护。",
     ),
+    *[
+        (code, BRANCH_SECRETARY, "management", (HQ, PARTY_DEPUTY_SECRETARY), "主持党支部工作。")
+        for code in SECOND_LEVEL
+    ],
 ]
 
 #: (email local part, name, [(unit code, title, start, end)]).
@@ -308,6 +342,18 @@ PEOPLE: list[tuple[str, str, list[tuple[str, str, date, date | None]]]] = [
     ("shenjie", "沈洁", [(SEWAGE, PROJECT_HEAD, START, None)]),
     ("lufeng", "卢峰", [(SEWAGE, BRANCH_SAFETY_DEPUTY, START, None)]),
     ("tianye", "田野", [(SEWAGE, SAFETY_OFFICER, START, None)]),
+    ("lihongmei", "李红梅", [(HQ, PARTY_DEPUTY_SECRETARY, START, None)]),
+    ("zhanggang", "张钢", [(HQ, DISCIPLINE_SECRETARY, START, None)]),
+    ("wangshulan", "王淑兰", [(HQ, UNION_CHAIR, START, None)]),
+    ("liuyan", "刘燕", [(HQ_SEP, BRANCH_SECRETARY, START, None)]),
+    ("guoqiang", "郭强", [(HQ_FIN, BRANCH_SECRETARY, START, None)]),
+    ("majun", "马军", [(HQ_STRAT, BRANCH_SECRETARY, START, None)]),
+    ("hulin", "胡林", [(HQ_PROC, BRANCH_SECRETARY, START, None)]),
+    ("zhaoli", "赵丽", [(SODA, BRANCH_SECRETARY, START, None)]),
+    ("qinfeng", "秦峰", [(POWER, BRANCH_SECRETARY, START, None)]),
+    ("yaojing", "姚静", [(SALES, BRANCH_SECRETARY, START, None)]),
+    ("jiangbo", "江波", [(RAIL, BRANCH_SECRETARY, START, None)]),
+    ("wenjie", "温洁", [(SEWAGE, BRANCH_SECRETARY, START, None)]),
 ]
 
 #: The logins printed by ``demo load``: (email, role).
@@ -416,6 +462,7 @@ def _load_posts(admin: User, now: datetime) -> None:
             level=level,
             superior_post_id=find_post(*superior).id if superior else None,
             business_duties=duties,
+            party=(unit_code, title) in PARTY_POSTS,
             now=now,
         )
 

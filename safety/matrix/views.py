@@ -279,6 +279,47 @@ def print_list(post_id: int) -> str:
     )
 
 
+# --- responsibility agreements (安全生产责任书) ----------------------------------------
+
+
+@bp.route("/posts/<int:post_id>/agreements/<int:year>")
+def agreement(post_id: int, year: int) -> str:
+    """The post's agreement of ``year``, printable, with its signatures and their times."""
+    today = clock.today()
+    data = matrix.agreement_data(post_id, year, today)
+    form = None
+    if matrix.may_sign_agreement(_me(), data["post"], today):
+        form = SignForm(prefix="a")
+    return render_template("matrix/agreement.html", data=data, form=form, today=today, **_common())
+
+
+@bp.route("/posts/<int:post_id>/agreements/<int:year>/sign", methods=["POST"])
+def agreement_sign(post_id: int, year: int) -> Response:
+    """Sign the agreement (the password again, 签字确认)."""
+    form = SignForm(prefix="a")
+    if not form.validate_on_submit():
+        flash(_("The form has expired; please sign again."), "error")
+        return redirect(url_for("matrix.agreement", post_id=post_id, year=year))
+    try:
+        matrix.sign_agreement(
+            _me(),
+            post_id,
+            year,
+            password=form.password.data or "",
+            now=clock.now(),
+            today=clock.today(),
+        )
+    except Forbidden as error:
+        abort(403, error.message)
+    except ValidationError as error:
+        for messages in error.fields.values():
+            for message in messages:
+                flash(message, "error")
+    else:
+        flash(_("You signed the agreement."), "success")
+    return redirect(url_for("matrix.agreement", post_id=post_id, year=year))
+
+
 # --- admin: duties ------------------------------------------------------------------
 
 

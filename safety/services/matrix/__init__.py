@@ -3,7 +3,8 @@
 Split by topic: :mod:`.common` (labels), :mod:`.editing` (duties and
 responsibilities), :mod:`.versions` (frozen list versions), :mod:`.lists`
 (reading and signing), :mod:`.gaps` (the matrix and its gaps),
-:mod:`.reading` (what the pages list) and :mod:`.targets`. Everything is re-exported here.
+:mod:`.reading` (what the pages list), :mod:`.targets` and
+:mod:`.agreements` (安全生产责任书). Everything is re-exported here.
 
 Versioned lists. A post's *responsibility list* (安全生产责任清单) is its
 responsibilities (with the duties they name) beside its business duties. Every
@@ -28,6 +29,12 @@ expects, and what :func:`find_gaps` checks):
 
 from __future__ import annotations
 
+from safety.services.matrix.agreements import (
+    agreement_content,
+    agreement_data,
+    may_sign_agreement,
+    sign_agreement,
+)
 from safety.services.matrix.common import (
     CATEGORY_LABELS,
     KIND_LABELS,
@@ -90,6 +97,10 @@ from safety.services.matrix.versions import (
 from safety.services.validation import MAX_ID, load, load_or_404
 
 __all__ = [
+    "agreement_content",
+    "agreement_data",
+    "may_sign_agreement",
+    "sign_agreement",
     "all_duties",
     "duty_options",
     "post_options",
