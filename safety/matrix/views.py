@@ -47,6 +47,7 @@ def _common() -> dict[str, Any]:
     """What every matrix page shows: its navigation and the kinds' legend."""
     return {
         "can_edit": permissions.can_edit_matrix(_me()),
+        "today_year": clock.today().year,
         "kinds": [
             (k.value, matrix.KIND_LETTERS[k], matrix.KIND_LABELS[k]) for k in matrix.KIND_ORDER
         ],
