@@ -38,7 +38,8 @@ Other demo parts and tests refer to units and posts by these stable keys
                                           分管安全副经理 (→项目经理); 安全员
 
 Each second-level unit (:data:`SECOND_LEVEL`) also has a 党支部书记 (party, →党委副书记)
-who shares the unit's main responsibility with its head (党政同责).
+who shares the unit's main responsibility with its head (党政同责); a deputy or the
+head of the unit holds it concurrently (兼任), so the demo needs few new logins.
 
 Every holding starts on :data:`START` (2025-01-01) unless noted above.
 """
@@ -312,17 +313,37 @@ PEOPLE: list[tuple[str, str, list[tuple[str, str, date, date | None]]]] = [
     ("chenlixin", "陈立新", [(HQ, DEPUTY_GM_SAFETY, START, None)]),
     ("zhaoanguo", "赵安国", [(HQ, CHIEF_SAFETY_OFFICER, START, None)]),
     ("sunhaitao", "孙海涛", [(HQ_SEP, DEPARTMENT_HEAD, START, None)]),
-    ("mali", "马丽", [(HQ_SEP, DEPUTY_DEPARTMENT_HEAD, START, None)]),
+    (
+        "mali",
+        "马丽",
+        [(HQ_SEP, DEPUTY_DEPARTMENT_HEAD, START, None), (HQ_SEP, BRANCH_SECRETARY, START, None)],
+    ),
     ("zhoujing", "周静", [(HQ_SEP, SAFETY_SUPERVISOR, START, None)]),
     ("zhengyu", "郑宇", [(HQ_SEP, ENVIRONMENT_SUPERVISOR, START, None)]),
-    ("qianxiuying", "钱秀英", [(HQ_FIN, DEPARTMENT_HEAD, START, None)]),
+    (
+        "qianxiuying",
+        "钱秀英",
+        [(HQ_FIN, DEPARTMENT_HEAD, START, None), (HQ_FIN, BRANCH_SECRETARY, START, None)],
+    ),
     ("fenglei", "冯磊", [(HQ_FIN, SAFETY_OFFICER, START, None)]),
-    ("hewenbo", "何文博", [(HQ_STRAT, DEPARTMENT_HEAD, START, None)]),
+    (
+        "hewenbo",
+        "何文博",
+        [(HQ_STRAT, DEPARTMENT_HEAD, START, None), (HQ_STRAT, BRANCH_SECRETARY, START, None)],
+    ),
     ("xuchen", "许晨", [(HQ_STRAT, SAFETY_OFFICER, START, None)]),
-    ("handong", "韩冬", [(HQ_PROC, CENTER_HEAD, START, None)]),
+    (
+        "handong",
+        "韩冬",
+        [(HQ_PROC, CENTER_HEAD, START, None), (HQ_PROC, BRANCH_SECRETARY, START, None)],
+    ),
     ("caoyang", "曹阳", [(HQ_PROC, SAFETY_OFFICER, START, None)]),
     ("sunjianhua", "孙建华", [(SODA, PLANT_HEAD, START, None)]),
-    ("yangfan", "杨帆", [(SODA, PLANT_SAFETY_DEPUTY, START, None)]),
+    (
+        "yangfan",
+        "杨帆",
+        [(SODA, PLANT_SAFETY_DEPUTY, START, None), (SODA, BRANCH_SECRETARY, START, None)],
+    ),
     ("zhuwei", "朱伟", [(SODA, SAFETY_OFFICER, START, None)]),
     ("huangzhiqiang", "黄志强", [(SODA_CALC, WORKSHOP_HEAD, START, None)]),
     ("liming", "李明", [(SODA_CALC, SAFETY_OFFICER, START, None)]),
@@ -331,29 +352,36 @@ PEOPLE: list[tuple[str, str, list[tuple[str, str, date, date | None]]]] = [
     ("xugang", "徐刚", [(SODA_HEAVY, WORKSHOP_HEAD, START, None)]),
     ("linxiao", "林晓", [(SODA_HEAVY, SAFETY_OFFICER, START, None)]),
     ("luobin", "罗斌", [(POWER, BRANCH_HEAD, START, None)]),
-    ("liangyong", "梁勇", [(POWER, BRANCH_SAFETY_DEPUTY, START, None)]),
+    (
+        "liangyong",
+        "梁勇",
+        [(POWER, BRANCH_SAFETY_DEPUTY, START, None), (POWER, BRANCH_SECRETARY, START, None)],
+    ),
     ("songjia", "宋佳", [(POWER, SAFETY_OFFICER, START, None)]),
     ("xiepeng", "谢鹏", [(SALES, BRANCH_HEAD, START, None)]),
-    ("tangmin", "唐敏", [(SALES, BRANCH_SAFETY_DEPUTY, START, None)]),
+    (
+        "tangmin",
+        "唐敏",
+        [(SALES, BRANCH_SAFETY_DEPUTY, START, None), (SALES, BRANCH_SECRETARY, START, None)],
+    ),
     ("dengchao", "邓超", [(SALES, SAFETY_OFFICER, START, None)]),
     ("pengjun", "彭军", [(RAIL, BRANCH_HEAD, START, None)]),
-    ("zenghui", "曾辉", [(RAIL, BRANCH_SAFETY_DEPUTY, START, None)]),
+    (
+        "zenghui",
+        "曾辉",
+        [(RAIL, BRANCH_SAFETY_DEPUTY, START, None), (RAIL, BRANCH_SECRETARY, START, None)],
+    ),
     ("jiangtao", "蒋涛", [(RAIL, SAFETY_OFFICER, START, None)]),
     ("shenjie", "沈洁", [(SEWAGE, PROJECT_HEAD, START, None)]),
-    ("lufeng", "卢峰", [(SEWAGE, BRANCH_SAFETY_DEPUTY, START, None)]),
+    (
+        "lufeng",
+        "卢峰",
+        [(SEWAGE, BRANCH_SAFETY_DEPUTY, START, None), (SEWAGE, BRANCH_SECRETARY, START, None)],
+    ),
     ("tianye", "田野", [(SEWAGE, SAFETY_OFFICER, START, None)]),
     ("lihongmei", "李红梅", [(HQ, PARTY_DEPUTY_SECRETARY, START, None)]),
     ("zhanggang", "张钢", [(HQ, DISCIPLINE_SECRETARY, START, None)]),
     ("wangshulan", "王淑兰", [(HQ, UNION_CHAIR, START, None)]),
-    ("liuyan", "刘燕", [(HQ_SEP, BRANCH_SECRETARY, START, None)]),
-    ("guoqiang", "郭强", [(HQ_FIN, BRANCH_SECRETARY, START, None)]),
-    ("majun", "马军", [(HQ_STRAT, BRANCH_SECRETARY, START, None)]),
-    ("hulin", "胡林", [(HQ_PROC, BRANCH_SECRETARY, START, None)]),
-    ("zhaoli", "赵丽", [(SODA, BRANCH_SECRETARY, START, None)]),
-    ("qinfeng", "秦峰", [(POWER, BRANCH_SECRETARY, START, None)]),
-    ("yaojing", "姚静", [(SALES, BRANCH_SECRETARY, START, None)]),
-    ("jiangbo", "江波", [(RAIL, BRANCH_SECRETARY, START, None)]),
-    ("wenjie", "温洁", [(SEWAGE, BRANCH_SECRETARY, START, None)]),
 ]
 
 #: The logins printed by ``demo load``: (email, role).
