@@ -34,6 +34,9 @@ BASE_URL: str | None = None
 SCHEDULER_ENABLED = False
 #: Local time of the daily reminder digest, "HH:MM" in TIMEZONE.
 REMINDER_TIME = "08:00"
+#: 党政同责: the group and each second-level unit pair a party and an administrative post
+#: in main responsibility (gap ``party_government_unpaired`` otherwise).
+PARTY_GOVERNMENT = True
 
 BABEL_DEFAULT_LOCALE = "zh_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -34,7 +34,7 @@ from safety.models import (
     Unit,
     User,
 )
-from safety.services.org import holding_filter, unit_ancestor_ids
+from safety.models.queries import holding_filter, unit_ancestor_ids
 
 MANAGE_KINDS = frozenset(
     {ResponsibilityKind.MAIN, ResponsibilityKind.LEADERSHIP, ResponsibilityKind.SUPERVISION}
@@ -91,6 +91,19 @@ def can_verify_hazard(user: User | None, hazard: Hazard, today: date) -> bool:
     if user is None or (hazard.submitted_by_id is not None and hazard.submitted_by_id == user.id):
         return False
     return is_admin(user) or bool(kinds_for_unit(user, hazard.unit_id, today) & VERIFY_KINDS)
+
+
+def verify_clause(user: User | None, today: date) -> sa.ColumnElement[bool]:
+    """SQL twin of :func:`can_verify_hazard`, for lists ("hazards I may verify")."""
+    if user is None or not getattr(user, "active", False):
+        return sa.false()
+    not_mine = sa.or_(Hazard.submitted_by_id.is_(None), Hazard.submitted_by_id != user.id)
+    if is_admin(user):
+        return not_mine
+    units = covered_unit_ids(user, today, VERIFY_KINDS)
+    if not units:
+        return sa.false()
+    return sa.and_(Hazard.unit_id.in_(sorted(units)), not_mine)
 
 
 def can_acknowledge(user: User | None, post_id: int, today: date) -> bool:

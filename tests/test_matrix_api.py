@@ -103,7 +103,11 @@ def test_get_matrix_shape(api):
         "posts"
     ]
     assert [u["id"] for u in body["units"]] == [unit.id]
-    assert {g["type"] for g in body["gaps"]} == {"unit_without_supervision", "unacknowledged"}
+    assert {g["type"] for g in body["gaps"]} == {
+        "unit_without_supervision",
+        "unacknowledged",
+        "party_government_unpaired",  # 党政同责: no party post shares main
+    }
     assert all(set(g) >= {"type", "message"} for g in body["gaps"])
 
 

@@ -57,3 +57,21 @@ def test_demo_duties_cover_all_three_categories(app):
     load()
     categories = {c for _t, c, _d in demo_matrix.DUTIES}
     assert categories == {"industry", "business", "production_operation"}
+
+
+def test_demo_group_has_its_party_posts_and_pairs(app):
+    load()
+    today = local_date(NOW)
+    assert not [g for g in matrix.find_gaps(today) if g["type"] == "party_government_unpaired"]
+    hq_party = {
+        p.title
+        for p in db.session.scalars(
+            sa.select(demo_org.Post).where(
+                demo_org.Post.unit_id == demo_org.find_unit(demo_org.HQ).id,
+                demo_org.Post.party.is_(True),
+            )
+        )
+    }
+    assert {"党委副书记", "纪委书记", "工会主席"} <= hq_party
+    assert demo_org.find_post(demo_org.HQ, demo_org.CHAIRMAN).party is True
+    assert demo_org.find_post(demo_org.HQ, demo_org.GENERAL_MANAGER).party is False

@@ -123,4 +123,32 @@ def test_gaps_come_in_type_order(app):
     post = make_post(unit=unit)
     make_responsibility(post, unit, "leadership")
     types = [g["type"] for g in matrix.find_gaps(TODAY)]
-    assert types == ["unit_without_main", "unit_without_supervision", "post_vacant"]
+    assert types == [
+        "unit_without_main",
+        "unit_without_supervision",
+        "post_vacant",
+        "party_government_unpaired",  # a depth-0 unit without a party/administrative pair
+    ]
+
+
+def test_post_without_duties_while_someone_holds_it(app):
+    post = make_post(title="安全员")
+    make_post()  # nobody holds it: not this gap
+    holder = make_holder(post)
+    [gap] = gaps("post_without_duties")
+    assert (gap["post_id"], gap["unit_id"]) == (post.id, post.unit_id)
+    assert "安全员" in gap["message"]
+    make_responsibility(post, kind="direct")
+    assert gaps("post_without_duties") == []
+    org.deactivate_user(builders.actor(), holder, today=TODAY, now=NOW)
+    assert gaps("post_without_duties") == []
+
+
+def test_every_gap_type_is_listed_once(app):
+    assert matrix.GAP_TYPES[:5] == (
+        "unit_without_main",
+        "unit_without_supervision",
+        "post_vacant",
+        "unacknowledged",
+        "post_without_duties",
+    )

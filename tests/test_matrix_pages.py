@@ -15,6 +15,7 @@ from safety.models import Duty, Responsibility, SafetyTarget
 from safety.services import matrix
 from tests.builders import (
     NOW,
+    PASSWORD,
     make_duty,
     make_holder,
     make_post,
@@ -75,7 +76,7 @@ def test_matrix_page_shows_letters_with_accessible_names(client, auth, plant):
     assert 'class="kind kind-main"' in html and ">主<" in html
     assert "visually-hidden" in html
     assert "董事长" in html and "厂长" in html
-    assert "责任矩阵" in html and "主体责任" in html  # the zh_CN catalogue
+    assert "责任矩阵" in html and "全面责任（第一责任人）" in html  # the zh_CN catalogue
 
 
 def test_bad_filter_is_a_message_not_an_error(client, auth, plant):
@@ -95,7 +96,11 @@ def test_unit_head_signs_and_the_gap_goes(client, auth, plant):
     head = plant["head"]
     response = client.post(
         f"/matrix/posts/{head.id}/sign",
-        data={f"p{head.id}-csrf_token": token, f"p{head.id}-version": "1"},
+        data={
+            f"p{head.id}-csrf_token": token,
+            f"p{head.id}-version": "1",
+            f"p{head.id}-password": PASSWORD,
+        },
     )
     assert response.status_code == 302
     assert matrix.unsigned_lists(NOW.date()) == []
@@ -119,7 +124,11 @@ def test_signing_a_stale_version_from_the_page_says_so(client, auth, plant):
     make_responsibility(head, plant["plant"], "direct")  # version 2 while the page showed 1
     response = client.post(
         f"/matrix/posts/{head.id}/sign",
-        data={f"p{head.id}-csrf_token": token, f"p{head.id}-version": "1"},
+        data={
+            f"p{head.id}-csrf_token": token,
+            f"p{head.id}-version": "1",
+            f"p{head.id}-password": PASSWORD,
+        },
         follow_redirects=True,
     )
     assert "flash-error" in response.get_data(as_text=True)
@@ -133,7 +142,11 @@ def test_signing_a_post_i_do_not_hold_is_403(client, auth, plant):
     chairman = plant["chairman"]
     response = client.post(
         f"/matrix/posts/{chairman.id}/sign",
-        data={f"p{chairman.id}-csrf_token": token, f"p{chairman.id}-version": "1"},
+        data={
+            f"p{chairman.id}-csrf_token": token,
+            f"p{chairman.id}-version": "1",
+            f"p{chairman.id}-password": PASSWORD,
+        },
     )
     assert response.status_code == 403
 
@@ -287,3 +300,97 @@ def test_unknown_version_in_the_url_is_a_message(client, auth, plant):
     response = client.get(f"/matrix/posts/{head.id}?from=1&to=99999999999")
     assert response.status_code == 200
     assert "flash-error" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("password", ["", "wrong password 9"])
+def test_signing_asks_for_the_password_again(client, auth, plant, password):
+    head = plant["head"]
+    auth.login("sun@example.com")
+    mine = client.get("/matrix/mine").get_data(as_text=True)
+    assert f'name="p{head.id}-password"' in mine and 'type="password"' in mine
+    response = client.post(
+        f"/matrix/posts/{head.id}/sign",
+        data={
+            f"p{head.id}-csrf_token": csrf_token_from(mine),
+            f"p{head.id}-version": "1",
+            f"p{head.id}-password": password,
+        },
+        follow_redirects=True,
+    )
+    assert "flash-error" in response.get_data(as_text=True)
+    assert matrix.unsigned_lists(NOW.date()) == [(plant["user"].id, head.id, 1)]
+
+
+def test_signing_records_time_and_version_and_the_page_says_so(client, auth, plant):
+    head = plant["head"]
+    auth.login("sun@example.com")
+    mine = client.get("/matrix/mine").get_data(as_text=True)
+    assert "签字确认" in mine
+    client.post(
+        f"/matrix/posts/{head.id}/sign",
+        data={
+            f"p{head.id}-csrf_token": csrf_token_from(mine),
+            f"p{head.id}-version": "1",
+            f"p{head.id}-password": PASSWORD,
+        },
+    )
+    [ack] = matrix.responsibility_list(head.id)["acknowledgements"]
+    assert (ack.version, ack.at) == (1, NOW)
+
+
+def test_the_list_page_shows_what_changed_since_my_signature(client, auth, plant):
+    head = plant["head"]
+    matrix.acknowledge_list(plant["user"], head.id, now=NOW, today=NOW.date())
+    make_responsibility(head, plant["plant"], "direct", description="每周巡检")
+    make_responsibility(head, plant["plant"], "supervision", description="每月复查")
+    auth.login("sun@example.com")
+    html = client.get(f"/matrix/posts/{head.id}").get_data(as_text=True)
+    # From the version I signed (1) to the current one (3), not only 2 → 3.
+    assert "每周巡检" in html and "每月复查" in html
+    assert f'name="p{head.id}-password"' in html
+
+
+def test_regulatory_words_in_chinese(client, auth, plant):
+    make_responsibility(plant["chairman"], plant["plant"], "supervision")
+    make_responsibility(plant["head"], plant["plant"], "direct")
+    auth.login("sun@example.com")
+    html = client.get("/matrix/").get_data(as_text=True)
+    for word in (
+        "全面责任（第一责任人）",
+        "分管领导责任",
+        "监督管理责任",
+        "直接责任",
+        "安全生产责任制",
+    ):
+        assert word in html, word
+    assert "主体责任" not in html and "监管责任" not in html
+    assert "责任缺项" in html and "缺口" not in html
+    gaps = client.get("/matrix/gaps").get_data(as_text=True)
+    assert "主体责任" not in gaps and "监管责任" not in gaps and "缺口" not in gaps
+    mine = client.get("/matrix/mine").get_data(as_text=True)
+    assert "签署" not in mine and "签字确认" in mine
+
+
+def test_english_pages_have_no_chinese_left(client, auth, app):
+    group = make_unit(name="Group HQ", code="GHQ")
+    head = make_post(unit=group, title="Chairman", level="decision", business_duties="Runs it")
+    for kind in ("main", "leadership", "supervision", "direct"):
+        make_responsibility(head, group, kind)
+    make_holder(head, name="Ann Lee", email="ann@example.com", locale="en")
+    auth.login("ann@example.com")
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for path in ("/matrix/", "/matrix/gaps", "/matrix/mine", f"/matrix/posts/{head.id}"):
+        html = client.get(path).get_data(as_text=True)
+        body = html.split("<main", 1)[-1]
+        assert not cjk.findall(body), (path, cjk.findall(body)[:10])
+
+
+@pytest.mark.parametrize("path", ["/matrix/", "/matrix/mine"])
+def test_wide_tables_scroll_inside_their_container_on_phones(client, auth, plant, path):
+    auth.login("sun@example.com")
+    html = client.get(path).get_data(as_text=True)
+    tables = html.count("<table")
+    assert tables and html.count('<div class="table-wrap">') >= tables
+    css = client.get("/static/matrix.css").get_data(as_text=True)
+    # Grid columns may shrink below their content, so the table scrolls instead of the page.
+    assert ".dual > * { min-width: 0; }" in css and "@media (max-width: 600px)" in css

@@ -302,3 +302,34 @@ def test_people_list_pages_and_filters(client, as_admin, app):
     found = client.get("/org/people?q=staff07").get_data(as_text=True)
     assert "员工07" in found and "员工08" not in found
     assert client.get("/org/people?cursor=forged&status=bogus").status_code == 200
+
+
+def test_admin_marks_a_party_post_through_the_form(client, as_admin, org_data):
+    token = as_admin.csrf("/org/posts/new")
+    assert 'name="party"' in client.get("/org/posts/new").get_data(as_text=True)
+    response = client.post(
+        "/org/posts/new",
+        data={
+            "title": "党支部书记",
+            "unit_id": org_data["plant"].id,
+            "level": "management",
+            "party": "y",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    post = db.session.scalar(sa.select(Post).where(Post.title == "党支部书记"))
+    assert post.party is True
+    assert "党组织岗位" in client.get(response.headers["Location"]).get_data(as_text=True)
+    response = client.post(
+        f"/org/posts/{post.id}/edit",
+        data={
+            "title": "党支部书记",
+            "unit_id": org_data["plant"].id,
+            "level": "management",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    db.session.refresh(post)
+    assert post.party is False

@@ -118,3 +118,36 @@ def test_covered_units_include_the_subtree_and_filter_by_kind(tree):
     user, _post = person_with("supervision", tree.plant)
     assert permissions.covered_unit_ids(user, TODAY) == {tree.plant.id, tree.workshop.id}
     assert permissions.covered_unit_ids(user, TODAY, {ResponsibilityKind.MAIN}) == set()
+
+
+def test_verify_clause_is_the_sql_twin_of_can_verify_hazard(app, admin):
+    import sqlalchemy as sa
+
+    from safety.extensions import db
+    from safety.models import Hazard
+
+    today = builders.TODAY
+    group = make_unit()
+    plant = make_unit(parent=group)
+    other = make_unit()
+    supervisor = make_user()
+    make_holding(post := make_post(unit=group), supervisor)
+    make_responsibility(post, group, "supervision")
+    submitted = builders.make_hazard("pending_verification", unit=plant)
+    hazards = [
+        builders.make_hazard("reported", unit=plant),
+        builders.make_hazard("reported", unit=other),
+        submitted,
+    ]
+    submitter = db.session.get(type(supervisor), submitted.submitted_by_id)
+    for user in (supervisor, admin, make_user(), submitter, None):
+        ids = set(
+            db.session.scalars(
+                sa.select(Hazard.id).where(
+                    Hazard.id.in_([h.id for h in hazards]),
+                    permissions.verify_clause(user, today),
+                )
+            )
+        )
+        expected = {h.id for h in hazards if permissions.can_verify_hazard(user, h, today)}
+        assert ids == expected

@@ -279,3 +279,42 @@ class PostAcknowledgements(MethodView):
             now=clock.now(),
             today=clock.today(),
         )
+
+
+class AgreementSignatureSchema(Schema):
+    agreement_id = fields.Integer()
+    user_id = fields.Integer()
+    role = fields.String(metadata={"enum": ["holder", "superior"]})
+    signed_as_post_id = fields.Integer()
+    at = fields.DateTime()
+
+
+class AgreementSchema(Schema):
+    post_id = fields.Integer()
+    year = fields.Integer()
+    content = fields.Dict(metadata={"description": "duties, business duties and targets"})
+    signatures = fields.List(fields.Nested(AgreementSignatureSchema))
+
+
+@blp.route("/posts/<int:post_id>/agreements/<int:year>")
+class PostAgreement(MethodView):
+    @blp.response(200, AgreementSchema)
+    def get(self, post_id: int, year: int) -> Any:
+        """The post's 安全生产责任书 of ``year`` (as it would be generated until first signed)."""
+        data = matrix.agreement_data(post_id, year, clock.today())
+        return {
+            "post_id": post_id,
+            "year": year,
+            "content": data["content"],
+            "signatures": [row["signature"] for row in data["signatures"]],
+        }
+
+
+@blp.route("/posts/<int:post_id>/agreements/<int:year>/signatures")
+class PostAgreementSignatures(MethodView):
+    @blp.response(201, AgreementSignatureSchema)
+    def post(self, post_id: int, year: int) -> Any:
+        """Sign: 201 for a holder of the post or of its superior post today, else 403."""
+        return matrix.sign_agreement(
+            api_user(), post_id, year, now=clock.now(), today=clock.today()
+        )

@@ -31,6 +31,7 @@ class PostSchema(Schema):
     superior_post_id = fields.Integer(allow_none=True, load_default=None)
     level = fields.Enum(PostLevel, by_value=True, required=True)
     business_duties = fields.String(allow_none=True, load_default=None)
+    party = fields.Boolean(load_default=False, metadata={"description": "a 党组织 post"})
 
 
 class UserCreateSchema(Schema):

@@ -33,6 +33,7 @@ from safety.demo.org import (
     CHAIRMAN,
     CHIEF_SAFETY_OFFICER,
     DEPARTMENT_HEAD,
+    DEPUTY_DEPARTMENT_HEAD,
     DEPUTY_GM_PRODUCTION,
     DEPUTY_GM_SAFETY,
     ENVIRONMENT_SUPERVISOR,
@@ -99,6 +100,13 @@ RESPONSIBILITIES: list[tuple[Key, str, str, str | None, str]] = [
     ((HQ, CHAIRMAN), HQ, "leadership", D_INVEST, ""),
     ((HQ, GENERAL_MANAGER), HQ, "main", D_SYSTEM, "集团安全生产第一责任人。"),
     ((HQ, GENERAL_MANAGER), HQ, "leadership", D_EMERGENCY, ""),
+    ((HQ, demo.PARTY_DEPUTY_SECRETARY), HQ, "leadership", D_TRAINING, "安全文化建设和宣传教育。"),
+    ((HQ, demo.DISCIPLINE_SECRETARY), HQ, "supervision", D_SUPERVISE, "失职追责：监督执纪问责。"),
+    ((HQ, demo.UNION_CHAIR), HQ, "supervision", None, "组织职工参与安全生产民主监督。"),
+    *[
+        ((code, demo.BRANCH_SECRETARY), code, "main", D_SYSTEM, "党政同责：与行政负责人共同负责。")
+        for code in demo.SECOND_LEVEL
+    ],
     ((HQ, DEPUTY_GM_PRODUCTION), SODA, "leadership", D_HAZARDS, "分管生产单位的安全生产。"),
     ((HQ, DEPUTY_GM_PRODUCTION), POWER, "leadership", D_HAZARDS, ""),
     ((HQ, DEPUTY_GM_PRODUCTION), RAIL, "leadership", D_HAZARDS, ""),
@@ -113,6 +121,13 @@ RESPONSIBILITIES: list[tuple[Key, str, str, str | None, str]] = [
     ((HQ_SEP, DEPARTMENT_HEAD), RAIL, "supervision", D_SUPERVISE, ""),
     ((HQ_SEP, DEPARTMENT_HEAD), SEWAGE, "supervision", D_SUPERVISE, ""),
     ((HQ_SEP, DEPARTMENT_HEAD), SALES, "supervision", D_SUPERVISE, ""),
+    (
+        (HQ_SEP, DEPUTY_DEPARTMENT_HEAD),
+        HQ_SEP,
+        "leadership",
+        D_HAZARDS,
+        "协助部长，分管隐患排查治理。",
+    ),
     ((HQ_SEP, SAFETY_SUPERVISOR), SODA, "supervision", D_HAZARDS, "督办纯碱厂隐患整改。"),
     ((HQ_SEP, ENVIRONMENT_SUPERVISOR), SEWAGE, "supervision", None, "环保设施运行监督。"),
     ((HQ_FIN, DEPARTMENT_HEAD), HQ_FIN, "main", D_FUNDS, "管业务必须管安全。"),

@@ -13,7 +13,9 @@ Other demo parts and tests refer to units and posts by these stable keys
 
     code        unit                      posts (superior →)
     ----------  ------------------------  -------------------------------------------
-    HQ          海晟化工集团总部           党委书记、董事长; 总经理 (→董事长);
+    HQ          海晟化工集团总部           党委书记、董事长 (party); 总经理 (→董事长);
+                                          党委副书记, 纪委书记 (→董事长, party);
+                                          工会主席 (→党委副书记, party);
                                           分管生产副总经理, 分管安全副总经理 (→总经理);
                                           安全总监 (→总经理)
     HQ-SEP      安全环保部                 部长 (→安全总监); 副部长 (→部长);
@@ -34,6 +36,10 @@ Other demo parts and tests refer to units and posts by these stable keys
     RAIL        铁路运输分公司             经理 (→分管生产副总经理); 分管安全副经理; 安全员
     SEWAGE      园区污水处理项目部         项目经理 (→分管生产副总经理);
                                           分管安全副经理 (→项目经理); 安全员
+
+Each second-level unit (:data:`SECOND_LEVEL`) also has a 党支部书记 (party, →党委副书记)
+who shares the unit's main responsibility with its head (党政同责); a deputy or the
+head of the unit holds it concurrently (兼任), so the demo needs few new logins.
 
 Every holding starts on :data:`START` (2025-01-01) unless noted above.
 """
@@ -87,6 +93,22 @@ BRANCH_HEAD = "经理"
 BRANCH_SAFETY_DEPUTY = "分管安全副经理"
 PROJECT_HEAD = "项目经理"
 SAFETY_OFFICER = "安全员"
+# Party posts (党组织, 党政同责).
+PARTY_DEPUTY_SECRETARY = "党委副书记"
+DISCIPLINE_SECRETARY = "纪委书记"
+UNION_CHAIR = "工会主席"
+BRANCH_SECRETARY = "党支部书记"
+
+#: Second-level units: each has a party branch secretary beside its administrative head.
+SECOND_LEVEL = [HQ_SEP, HQ_FIN, HQ_STRAT, HQ_PROC, SODA, POWER, SALES, RAIL, SEWAGE]
+
+#: Posts of the Party organisation (the chairman is also the party committee's secretary).
+PARTY_POSTS: set[tuple[str, str]] = {
+    (HQ, CHAIRMAN),
+    (HQ, PARTY_DEPUTY_SECRETARY),
+    (HQ, DISCIPLINE_SECRETARY),
+    (HQ, UNION_CHAIR),
+} | {(code, BRANCH_SECRETARY) for code in SECOND_LEVEL}
 
 #: The post left vacant on purpose (the matrix's gaps page shows it).
 VACANT_POST = (SODA_CARB, WORKSHOP_HEAD)
@@ -120,6 +142,15 @@ POSTS: list[tuple[str, str, str, PostKey | None, str]] = [
         (HQ, CHAIRMAN),
         "主持集团生产经营管理，是安全生产第一责任人。",
     ),
+    (
+        HQ,
+        PARTY_DEPUTY_SECRETARY,
+        "decision",
+        (HQ, CHAIRMAN),
+        "协助党委书记抓党建、宣传和安全文化建设。",
+    ),
+    (HQ, DISCIPLINE_SECRETARY, "decision", (HQ, CHAIRMAN), "主持纪委工作，监督执纪问责。"),
+    (HQ, UNION_CHAIR, "management", (HQ, PARTY_DEPUTY_SECRETARY), "主持工会工作，维护职工权益。"),
     (HQ, DEPUTY_GM_PRODUCTION, "decision", (HQ, GENERAL_MANAGER), "分管生产、设备、采购和运输。"),
     (HQ, DEPUTY_GM_SAFETY, "decision", (HQ, GENERAL_MANAGER), "分管安全环保和应急管理。"),
     (
@@ -268,6 +299,10 @@ POSTS: list[tuple[str, str, str, PostKey | None, str]] = [
         (SEWAGE, BRANCH_SAFETY_DEPUTY),
         "负责有限空间和动火作业监护。",
     ),
+    *[
+        (code, BRANCH_SECRETARY, "management", (HQ, PARTY_DEPUTY_SECRETARY), "主持党支部工作。")
+        for code in SECOND_LEVEL
+    ],
 ]
 
 #: (email local part, name, [(unit code, title, start, end)]).
@@ -278,17 +313,37 @@ PEOPLE: list[tuple[str, str, list[tuple[str, str, date, date | None]]]] = [
     ("chenlixin", "陈立新", [(HQ, DEPUTY_GM_SAFETY, START, None)]),
     ("zhaoanguo", "赵安国", [(HQ, CHIEF_SAFETY_OFFICER, START, None)]),
     ("sunhaitao", "孙海涛", [(HQ_SEP, DEPARTMENT_HEAD, START, None)]),
-    ("mali", "马丽", [(HQ_SEP, DEPUTY_DEPARTMENT_HEAD, START, None)]),
+    (
+        "mali",
+        "马丽",
+        [(HQ_SEP, DEPUTY_DEPARTMENT_HEAD, START, None), (HQ_SEP, BRANCH_SECRETARY, START, None)],
+    ),
     ("zhoujing", "周静", [(HQ_SEP, SAFETY_SUPERVISOR, START, None)]),
     ("zhengyu", "郑宇", [(HQ_SEP, ENVIRONMENT_SUPERVISOR, START, None)]),
-    ("qianxiuying", "钱秀英", [(HQ_FIN, DEPARTMENT_HEAD, START, None)]),
+    (
+        "qianxiuying",
+        "钱秀英",
+        [(HQ_FIN, DEPARTMENT_HEAD, START, None), (HQ_FIN, BRANCH_SECRETARY, START, None)],
+    ),
     ("fenglei", "冯磊", [(HQ_FIN, SAFETY_OFFICER, START, None)]),
-    ("hewenbo", "何文博", [(HQ_STRAT, DEPARTMENT_HEAD, START, None)]),
+    (
+        "hewenbo",
+        "何文博",
+        [(HQ_STRAT, DEPARTMENT_HEAD, START, None), (HQ_STRAT, BRANCH_SECRETARY, START, None)],
+    ),
     ("xuchen", "许晨", [(HQ_STRAT, SAFETY_OFFICER, START, None)]),
-    ("handong", "韩冬", [(HQ_PROC, CENTER_HEAD, START, None)]),
+    (
+        "handong",
+        "韩冬",
+        [(HQ_PROC, CENTER_HEAD, START, None), (HQ_PROC, BRANCH_SECRETARY, START, None)],
+    ),
     ("caoyang", "曹阳", [(HQ_PROC, SAFETY_OFFICER, START, None)]),
     ("sunjianhua", "孙建华", [(SODA, PLANT_HEAD, START, None)]),
-    ("yangfan", "杨帆", [(SODA, PLANT_SAFETY_DEPUTY, START, None)]),
+    (
+        "yangfan",
+        "杨帆",
+        [(SODA, PLANT_SAFETY_DEPUTY, START, None), (SODA, BRANCH_SECRETARY, START, None)],
+    ),
     ("zhuwei", "朱伟", [(SODA, SAFETY_OFFICER, START, None)]),
     ("huangzhiqiang", "黄志强", [(SODA_CALC, WORKSHOP_HEAD, START, None)]),
     ("liming", "李明", [(SODA_CALC, SAFETY_OFFICER, START, None)]),
@@ -297,17 +352,36 @@ PEOPLE: list[tuple[str, str, list[tuple[str, str, date, date | None]]]] = [
     ("xugang", "徐刚", [(SODA_HEAVY, WORKSHOP_HEAD, START, None)]),
     ("linxiao", "林晓", [(SODA_HEAVY, SAFETY_OFFICER, START, None)]),
     ("luobin", "罗斌", [(POWER, BRANCH_HEAD, START, None)]),
-    ("liangyong", "梁勇", [(POWER, BRANCH_SAFETY_DEPUTY, START, None)]),
+    (
+        "liangyong",
+        "梁勇",
+        [(POWER, BRANCH_SAFETY_DEPUTY, START, None), (POWER, BRANCH_SECRETARY, START, None)],
+    ),
     ("songjia", "宋佳", [(POWER, SAFETY_OFFICER, START, None)]),
     ("xiepeng", "谢鹏", [(SALES, BRANCH_HEAD, START, None)]),
-    ("tangmin", "唐敏", [(SALES, BRANCH_SAFETY_DEPUTY, START, None)]),
+    (
+        "tangmin",
+        "唐敏",
+        [(SALES, BRANCH_SAFETY_DEPUTY, START, None), (SALES, BRANCH_SECRETARY, START, None)],
+    ),
     ("dengchao", "邓超", [(SALES, SAFETY_OFFICER, START, None)]),
     ("pengjun", "彭军", [(RAIL, BRANCH_HEAD, START, None)]),
-    ("zenghui", "曾辉", [(RAIL, BRANCH_SAFETY_DEPUTY, START, None)]),
+    (
+        "zenghui",
+        "曾辉",
+        [(RAIL, BRANCH_SAFETY_DEPUTY, START, None), (RAIL, BRANCH_SECRETARY, START, None)],
+    ),
     ("jiangtao", "蒋涛", [(RAIL, SAFETY_OFFICER, START, None)]),
     ("shenjie", "沈洁", [(SEWAGE, PROJECT_HEAD, START, None)]),
-    ("lufeng", "卢峰", [(SEWAGE, BRANCH_SAFETY_DEPUTY, START, None)]),
+    (
+        "lufeng",
+        "卢峰",
+        [(SEWAGE, BRANCH_SAFETY_DEPUTY, START, None), (SEWAGE, BRANCH_SECRETARY, START, None)],
+    ),
     ("tianye", "田野", [(SEWAGE, SAFETY_OFFICER, START, None)]),
+    ("lihongmei", "李红梅", [(HQ, PARTY_DEPUTY_SECRETARY, START, None)]),
+    ("zhanggang", "张钢", [(HQ, DISCIPLINE_SECRETARY, START, None)]),
+    ("wangshulan", "王淑兰", [(HQ, UNION_CHAIR, START, None)]),
 ]
 
 #: The logins printed by ``demo load``: (email, role).
@@ -416,6 +490,7 @@ def _load_posts(admin: User, now: datetime) -> None:
             level=level,
             superior_post_id=find_post(*superior).id if superior else None,
             business_duties=duties,
+            party=(unit_code, title) in PARTY_POSTS,
             now=now,
         )
 

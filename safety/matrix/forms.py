@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from safety.models import DutyCategory
@@ -72,9 +79,16 @@ class TargetForm(FlaskForm):
 
 
 class SignForm(FlaskForm):
-    """Sign the version that was on screen (a newer one is refused, not signed blindly)."""
+    """Sign the version that was on screen (a newer one is refused, not signed blindly).
+
+    Signing is deliberate (签字确认): the person types their password again.
+    """
 
     version = HiddenField()
+    password = PasswordField(
+        _l("Your password, to confirm the signature"),
+        render_kw={"autocomplete": "current-password", "required": True},
+    )
     submit = SubmitField(_l("I have read this list and sign it"))
 
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from safety import clock, permissions
-from safety.extensions import db
 from safety.forms import EmptyForm, apply_service_errors
 from safety.matrix import bp
 from safety.matrix.forms import (
@@ -28,7 +26,6 @@ from safety.matrix.forms import (
 )
 from safety.models import (
     Duty,
-    Post,
     Responsibility,
     ResponsibilityKind,
     SafetyTarget,
@@ -50,6 +47,7 @@ def _common() -> dict[str, Any]:
     """What every matrix page shows: its navigation and the kinds' legend."""
     return {
         "can_edit": permissions.can_edit_matrix(_me()),
+        "today_year": clock.today().year,
         "kinds": [
             (k.value, matrix.KIND_LETTERS[k], matrix.KIND_LABELS[k]) for k in matrix.KIND_ORDER
         ],
@@ -75,16 +73,12 @@ def _unit_choices(blank: str | None = None) -> list[tuple[str, str]]:
 
 
 def _post_choices(blank: str) -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        sa.select(Post.id, Post.title, Unit.name, Unit.code)
-        .join(Unit, Unit.id == Post.unit_id)
-        .order_by(Unit.code, Post.title)
-    ).all()
-    return [("", blank)] + [(str(pid), f"{uname} · {title}") for pid, title, uname, _c in rows]
+    rows = matrix.post_options()
+    return [("", blank)] + [(str(pid), f"{uname} · {title}") for pid, title, uname in rows]
 
 
 def _duty_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(sa.select(Duty.id, Duty.title).order_by(Duty.title)).all()
+    rows = matrix.duty_options()
     return [("", _("(no particular duty)"))] + [(str(i), t) for i, t in rows]
 
 
@@ -147,17 +141,19 @@ def export() -> Response:
 def _gap_link(gap: dict[str, Any], can_edit: bool) -> tuple[str, str]:
     """Where a gap is fixed: (url, label)."""
     kind = gap["type"]
-    if kind in ("unit_without_main", "unit_without_supervision"):
-        wanted = "main" if kind == "unit_without_main" else "supervision"
+    if kind in ("unit_without_main", "unit_without_supervision", "party_government_unpaired"):
+        wanted = "supervision" if kind == "unit_without_supervision" else "main"
         if can_edit:
             url = url_for("matrix.responsibilities", unit_id=gap["unit_id"], kind=wanted)
             return url, _("Assign a responsibility")
         return url_for("matrix.index", unit_id=gap["unit_id"]), _("See the unit in the matrix")
     if kind == "post_vacant":
-        for endpoint, args in (("org.post_detail", {"post_id": gap["post_id"]}), ("org.index", {})):
-            if endpoint in current_app.view_functions:
-                return url_for(endpoint, **args), _("Appoint a holder")
-        return url_for("matrix.post_list", post_id=gap["post_id"]), _("Appoint a holder")
+        return url_for("org.post_detail", post_id=gap["post_id"]), _("Appoint a holder")
+    if kind == "post_without_duties":
+        if can_edit:
+            url = url_for("matrix.responsibilities", post_id=gap["post_id"])
+            return url, _("Assign a responsibility")
+        return url_for("matrix.post_list", post_id=gap["post_id"]), _("Open the list")
     return url_for("matrix.post_list", post_id=gap["post_id"]), _("Open the list to sign")
 
 
@@ -171,6 +167,10 @@ def gaps() -> str:
         "unit_without_supervision": _("Units without supervision"),
         "post_vacant": _("Vacant posts with responsibilities"),
         "unacknowledged": _("Lists not signed by a current holder"),
+        "post_without_duties": _("Posts held today whose list has no duty"),
+        "party_government_unpaired": _(
+            "Main responsibility not shared by party and administration"
+        ),
     }
     sections = []
     for kind in matrix.GAP_TYPES:
@@ -202,10 +202,19 @@ def sign(post_id: int) -> Response:
         version = None
     try:
         ack = matrix.acknowledge_list(
-            _me(), post_id, version=version, now=clock.now(), today=clock.today()
+            _me(),
+            post_id,
+            version=version,
+            password=form.password.data or "",
+            now=clock.now(),
+            today=clock.today(),
         )
     except Forbidden as error:
         abort(403, error.message)
+    except ValidationError as error:
+        for messages in error.fields.values():
+            for message in messages:
+                flash(message, "error")
     except Conflict as error:
         flash(error.message, "error")
     else:
@@ -225,7 +234,10 @@ def post_list(post_id: int) -> str:
     diff = None
     to_v = request.args.get("to", type=int) or data["version"]
     from_v = request.args.get("from", type=int)
-    if from_v is None and to_v and to_v > 1:
+    mine = [a.version for a in data["acknowledgements"] if a.user_id == _me().id]
+    if from_v is None and to_v and mine and max(mine) < to_v:
+        from_v = max(mine)  # what changed since my last signature
+    elif from_v is None and to_v and to_v > 1:
         from_v = to_v - 1
     if to_v:
         try:
@@ -252,10 +264,7 @@ def post_list(post_id: int) -> str:
 
 
 def _users_of(acks: list[Any]) -> dict[int, User]:
-    ids = {a.user_id for a in acks}
-    if not ids:
-        return {}
-    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    return matrix.users_by_id(a.user_id for a in acks)
 
 
 @bp.route("/posts/<int:post_id>/print")
@@ -269,6 +278,47 @@ def print_list(post_id: int) -> str:
         today=clock.today(),
         **_common(),
     )
+
+
+# --- responsibility agreements (安全生产责任书) ----------------------------------------
+
+
+@bp.route("/posts/<int:post_id>/agreements/<int:year>")
+def agreement(post_id: int, year: int) -> str:
+    """The post's agreement of ``year``, printable, with its signatures and their times."""
+    today = clock.today()
+    data = matrix.agreement_data(post_id, year, today)
+    form = None
+    if matrix.may_sign_agreement(_me(), data["post"], today):
+        form = SignForm(prefix="a")
+    return render_template("matrix/agreement.html", data=data, form=form, today=today, **_common())
+
+
+@bp.route("/posts/<int:post_id>/agreements/<int:year>/sign", methods=["POST"])
+def agreement_sign(post_id: int, year: int) -> Response:
+    """Sign the agreement (the password again, 签字确认)."""
+    form = SignForm(prefix="a")
+    if not form.validate_on_submit():
+        flash(_("The form has expired; please sign again."), "error")
+        return redirect(url_for("matrix.agreement", post_id=post_id, year=year))
+    try:
+        matrix.sign_agreement(
+            _me(),
+            post_id,
+            year,
+            password=form.password.data or "",
+            now=clock.now(),
+            today=clock.today(),
+        )
+    except Forbidden as error:
+        abort(403, error.message)
+    except ValidationError as error:
+        for messages in error.fields.values():
+            for message in messages:
+                flash(message, "error")
+    else:
+        flash(_("You signed the agreement."), "success")
+    return redirect(url_for("matrix.agreement", post_id=post_id, year=year))
 
 
 # --- admin: duties ------------------------------------------------------------------
@@ -294,7 +344,7 @@ def duties() -> str | Response:
             else:
                 flash(_("Duty added."), "success")
                 return redirect(url_for("matrix.duties"))
-    rows = db.session.scalars(sa.select(Duty).order_by(Duty.category, Duty.title)).all()
+    rows = matrix.all_duties()
     return render_template(
         "matrix/duties.html", form=form, duties=rows, delete_form=EmptyForm(), **_common()
     )
@@ -379,20 +429,9 @@ def responsibilities() -> str | Response:
         else:
             flash(_("Responsibility added; the post's list has a new version."), "success")
             return redirect(url_for("matrix.responsibilities", post_id=resp.post_id))
-    stmt = (
-        sa.select(Responsibility, Post, Unit, Duty)
-        .join(Post, Post.id == Responsibility.post_id)
-        .join(Unit, Unit.id == Responsibility.unit_id)
-        .outerjoin(Duty, Duty.id == Responsibility.duty_id)
-        .order_by(Unit.code, Post.title, Responsibility.kind, Responsibility.id)
-    )
     post_filter = request.args.get("post_id", type=int)
     unit_filter = request.args.get("unit_id", type=int)
-    if post_filter:
-        stmt = stmt.where(Responsibility.post_id == post_filter)
-    if unit_filter:
-        stmt = stmt.where(Responsibility.unit_id == unit_filter)
-    rows = db.session.execute(stmt).all()
+    rows = matrix.responsibility_rows(post_filter, unit_filter)
     return render_template(
         "matrix/responsibilities.html",
         form=form,
@@ -457,11 +496,7 @@ def targets() -> str | Response:
     form.unit_id.choices = _unit_choices(_("Choose a unit"))
     parent_targets = []
     if unit is not None and unit.parent_id is not None:
-        parent_targets = db.session.scalars(
-            sa.select(SafetyTarget).where(
-                SafetyTarget.unit_id == unit.parent_id, SafetyTarget.year == year
-            )
-        ).all()
+        parent_targets = matrix.unit_targets(unit.parent_id, year)
     form.parent_id.choices = [("", _("(set here, not broken down)"))] + [
         (str(t.id), f"{t.title} {t.target_value or ''}".strip()) for t in parent_targets
     ]

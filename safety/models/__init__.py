@@ -4,9 +4,11 @@ from safety.models.audit import AuditEvent, AuditHead
 from safety.models.base import Base, UTCDateTime
 from safety.models.duties import (
     Acknowledgement,
+    AgreementSignature,
     Duty,
     DutyCategory,
     Responsibility,
+    ResponsibilityAgreement,
     ResponsibilityKind,
     ResponsibilityListVersion,
     SafetyTarget,
@@ -46,6 +48,7 @@ from safety.models.security import LoginThrottle
 __all__ = [
     "NoticeBoardLink",
     "Acknowledgement",
+    "AgreementSignature",
     "ApiToken",
     "AuditEvent",
     "AuditHead",
@@ -81,6 +84,7 @@ __all__ = [
     "ReminderItem",
     "Responsibility",
     "ResponsibilityKind",
+    "ResponsibilityAgreement",
     "ResponsibilityListVersion",
     "SafetyTarget",
     "UTCDateTime",

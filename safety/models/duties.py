@@ -22,9 +22,9 @@ class DutyCategory(enum.StrEnum):
 
 
 class ResponsibilityKind(enum.StrEnum):
-    MAIN = "main"  # 主体责任
-    LEADERSHIP = "leadership"  # 领导责任
-    SUPERVISION = "supervision"  # 监管责任
+    MAIN = "main"  # 全面责任（第一责任人）
+    LEADERSHIP = "leadership"  # 分管领导责任
+    SUPERVISION = "supervision"  # 监督管理责任
     DIRECT = "direct"  # 直接责任
 
 
@@ -93,3 +93,34 @@ class SafetyTarget(IdMixin, CreatedMixin, Base):
 
     unit: Mapped[Unit] = relationship()
     parent: Mapped[SafetyTarget | None] = relationship(remote_side="SafetyTarget.id")
+
+
+class ResponsibilityAgreement(IdMixin, CreatedMixin, Base):
+    """A post's yearly 安全生产责任书: its duties and targets, frozen when generated."""
+
+    __tablename__ = "responsibility_agreements"
+    __table_args__ = (sa.UniqueConstraint("post_id", "year"),)
+
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"))
+    year: Mapped[int]
+    #: ``{"duties": [...], "targets": [...]}`` as generated.
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    post: Mapped[Post] = relationship()
+
+
+class AgreementSignature(IdMixin, Base):
+    """One signature on an agreement: by a holder of the post or of its superior post."""
+
+    __tablename__ = "agreement_signatures"
+    __table_args__ = (sa.UniqueConstraint("agreement_id", "user_id", "role"),)
+
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("responsibility_agreements.id"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: ``holder`` (the post's own) or ``superior`` (a holder of the superior post).
+    role: Mapped[str] = mapped_column(sa.String(16))
+    #: The post the signer held when signing (the post itself or its superior).
+    signed_as_post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

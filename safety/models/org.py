@@ -45,6 +45,9 @@ class Post(IdMixin, CreatedMixin, Base):
     level: Mapped[PostLevel] = mapped_column(enum_column(PostLevel))
     #: The post's business duties, shown beside its safety duties (一岗双责).
     business_duties: Mapped[str | None] = mapped_column(sa.Text)
+    #: A 党组织 post (书记, 副书记, 纪委书记, 工会主席…); 党政同责 pairs it with an
+    #: administrative post for the main responsibility of the group and its units.
+    party: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     unit: Mapped[Unit] = relationship()
     superior: Mapped[Post | None] = relationship(remote_side="Post.id")

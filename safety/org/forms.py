@@ -71,6 +71,10 @@ class PostForm(FlaskForm):
         validators=[Optional(), Length(max=5000)],
         description=_l("Shown beside the post's safety duties (一岗双责)."),
     )
+    party = BooleanField(
+        _l("Party post"),
+        description=_l("A post of the Party organisation (secretary, discipline, union…)."),
+    )
     submit = SubmitField(_l("Save"))
 
 

@@ -194,6 +194,7 @@ def _post_values(form: PostForm) -> dict[str, Any]:
         "level": form.level.data,
         "superior_post_id": form.superior_post_id.data,
         "business_duties": form.business_duties.data,
+        "party": bool(form.party.data),
     }
 
 

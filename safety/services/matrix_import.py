@@ -455,7 +455,7 @@ def export_matrix(data: dict[str, Any]) -> io.BytesIO:
                 continue
             members = [ResponsibilityKind(k) for k in kinds]
             target = ws.cell(
-                row, column_of[unit_id], " ".join(matrix.KIND_LETTERS[k] for k in members)
+                row, column_of[unit_id], " ".join(str(matrix.KIND_LETTERS[k]) for k in members)
             )
             target.fill = PatternFill("solid", fgColor=KIND_FILLS[members[0]])
             target.alignment = Alignment(horizontal="center")
@@ -466,7 +466,9 @@ def export_matrix(data: dict[str, Any]) -> io.BytesIO:
     legend = wb.create_sheet(_("Legend"))
     legend.append([_("Letter"), _("Kind")])
     for kind in matrix.KIND_ORDER:
-        legend.append([matrix.KIND_LETTERS[kind], f"{matrix.KIND_LABELS[kind]} ({kind.value})"])
+        legend.append(
+            [str(matrix.KIND_LETTERS[kind]), f"{matrix.KIND_LABELS[kind]} ({kind.value})"]
+        )
         legend.cell(legend.max_row, 1).fill = PatternFill("solid", fgColor=KIND_FILLS[kind])
     _style_header(legend)
     gaps = wb.create_sheet(_("Gaps"))

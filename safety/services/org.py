@@ -10,8 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from safety import permissions
 from safety.extensions import db
 from safety.models import Locale, Post, PostHolder, PostLevel, Unit, User
+from safety.models.queries import (  # noqa: F401  (re-exported for the services)
+    holding_filter,
+    unit_ancestor_ids,
+    unit_subtree_ids,
+)
 from safety.services import audit
 from safety.services.db import exists, get_or_404
 from safety.services.errors import Forbidden, ValidationError
@@ -23,9 +29,7 @@ from safety.services.validation import ref as _ref
 
 def require_admin(actor: User | None) -> None:
     """:raise Forbidden: unless ``actor`` is an admin."""
-    from safety.permissions import is_admin  # here: permissions reads services.org
-
-    if not is_admin(actor):
+    if not permissions.is_admin(actor):
         raise Forbidden(_("Only administrators may change the organisation."))
 
 
@@ -43,32 +47,6 @@ def _require_text(errors: dict[str, str], field: str, value: str | None, max_len
 
 
 # --- units -------------------------------------------------------------------
-
-
-def unit_ancestor_ids(unit_id: int) -> list[int]:
-    """Ids from ``unit_id`` up to the root, ``unit_id`` first."""
-    parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all())
-    chain: list[int] = []
-    current: int | None = unit_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = parents.get(current)
-    return chain
-
-
-def unit_subtree_ids(unit_id: int) -> list[int]:
-    """``unit_id`` and every unit below it (one query)."""
-    children: dict[int | None, list[int]] = {}
-    for uid, parent in db.session.execute(sa.select(Unit.id, Unit.parent_id)).all():
-        children.setdefault(parent, []).append(uid)
-    result, stack = [], [unit_id]
-    while stack:
-        uid = stack.pop()
-        if uid in result:
-            continue
-        result.append(uid)
-        stack.extend(children.get(uid, []))
-    return result
 
 
 def create_unit(
@@ -156,6 +134,13 @@ def _post_fields(
     }
 
 
+def _party(errors: dict[str, str], value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    errors["party"] = _("Choose yes or no.")
+    return False
+
+
 def create_post(
     actor: User | None,
     *,
@@ -164,11 +149,14 @@ def create_post(
     level: str,
     superior_post_id: int | None = None,
     business_duties: str | None = None,
+    party: Any = False,
     now: datetime,
 ) -> Post:
+    """``party`` marks a 党组织 post (党政同责)."""
     require_admin(actor)
     errors: dict[str, str] = {}
     values = _post_fields(errors, title, unit_id, superior_post_id, level)
+    values["party"] = _party(errors, party)
     _raise(errors)
     post = Post(**values, business_duties=_clean(business_duties) or None)
     db.session.add(post)
@@ -186,12 +174,17 @@ def update_post(
     level: str,
     superior_post_id: int | None,
     business_duties: str | None = None,
+    party: Any = None,
     now: datetime,
 ) -> Post:
-    """:raise ValidationError: also when the superior chain would loop back."""
+    """:raise ValidationError: also when the superior chain would loop back.
+
+    ``party`` None keeps the post's party flag as it is.
+    """
     require_admin(actor)
     errors: dict[str, str] = {}
     values = _post_fields(errors, title, unit_id, superior_post_id, level)
+    values["party"] = post.party if party is None else _party(errors, party)
     sup_id = values["superior_post_id"]
     if sup_id is not None:
         superiors = dict(db.session.execute(sa.select(Post.id, Post.superior_post_id)).all())
@@ -418,14 +411,6 @@ def end_holding(actor: User | None, holding: PostHolder, *, end_date: date, now:
     if changes:
         audit.record(actor, "holder.end", holding, changes, now=now)
     db.session.commit()
-
-
-def holding_filter(on: date) -> sa.ColumnElement[bool]:
-    """Holdings whose period covers ``on`` (start and end inclusive)."""
-    return sa.and_(
-        PostHolder.start_date <= on,
-        sa.or_(PostHolder.end_date.is_(None), PostHolder.end_date >= on),
-    )
 
 
 def holders_on(post_ids: Iterable[int], on: date) -> dict[int, list[User]]:

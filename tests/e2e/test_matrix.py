@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import DEMO_PASSWORD
+
 
 def test_plant_head_signs_the_changed_list_and_the_gaps_page_updates(page: Page, sign_in) -> None:
     sign_in(page, "plant_head")
@@ -21,9 +23,10 @@ def test_plant_head_signs_the_changed_list_and_the_gaps_page_updates(page: Page,
     expect(section.locator(".changes")).to_contain_text("碳化车间")  # what changed since he signed
     expect(section).to_contain_text("安全职责")
     expect(section).to_contain_text("业务职责")
+    section.get_by_label("请再次输入密码以签字确认").fill(DEMO_PASSWORD)  # deliberate signing
     section.get_by_role("button", name="我已阅读本清单并签字确认").click()
 
-    expect(page.locator(".flash-success")).to_contain_text(re.compile(r"您已签署第 \d+ 版"))
+    expect(page.locator(".flash-success")).to_contain_text(re.compile(r"您已签字确认第 \d+ 版"))
     section = page.locator("section.my-list", has_text="纯碱厂")
     expect(section.locator(".badge-ok")).to_contain_text("已于")
     expect(section.get_by_role("button", name="我已阅读本清单并签字确认")).to_have_count(0)
