@@ -93,6 +93,22 @@ def can_verify_hazard(user: User | None, hazard: Hazard, today: date) -> bool:
     return is_admin(user) or bool(kinds_for_unit(user, hazard.unit_id, today) & VERIFY_KINDS)
 
 
+def verify_clause(user: User | None, today: date) -> sa.ColumnElement[bool]:
+    """SQL twin of :func:`can_verify_hazard` over ``Hazard`` rows, for lists."""
+    if user is None or not getattr(user, "active", False):
+        return sa.false()
+    not_submitter = sa.or_(Hazard.submitted_by_id.is_(None), Hazard.submitted_by_id != user.id)
+    if is_admin(user):
+        return not_submitter
+    units = covered_unit_ids(user, today, VERIFY_KINDS)
+    return sa.and_(not_submitter, Hazard.unit_id.in_(sorted(units) or [-1]))
+
+
+def can_approve_plan(user: User | None, hazard: Hazard, today: date) -> bool:
+    """Approve a major hazard's 治理方案: ``main`` for its unit or a unit above it."""
+    return ResponsibilityKind.MAIN in kinds_for_unit(user, hazard.unit_id, today)
+
+
 def can_acknowledge(user: User | None, post_id: int, today: date) -> bool:
     """Sign a post's responsibility list: people holding it today."""
     return post_id in held_post_ids(user, today)

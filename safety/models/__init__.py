@@ -13,6 +13,8 @@ from safety.models.duties import (
 )
 from safety.models.hazards import (
     OPEN_STATUSES,
+    CriteriaItem,
+    CriteriaSet,
     Hazard,
     HazardCounter,
     HazardEvent,
@@ -42,6 +44,8 @@ __all__ = [
     "Base",
     "Checklist",
     "ChecklistItem",
+    "CriteriaItem",
+    "CriteriaSet",
     "Duty",
     "DutyCategory",
     "EmailStatus",
