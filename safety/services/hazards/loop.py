@@ -189,11 +189,9 @@ def assign_hazard(
     raw_plan = dict(data.get("plan") or {}) if isinstance(data.get("plan"), Mapping) else None
     contingency_raw = data.get("contingency_plan")
     if major and raw_plan is not None:
-        # The emergency measures are asked once: either field fills the other.
+        # The emergency measures are asked once: the plan's safety measures stand in.
         if _blank(contingency_raw):
             contingency_raw = raw_plan.get("safety_measures")
-        if _blank(raw_plan.get("safety_measures")):
-            raw_plan["safety_measures"] = contingency_raw
     contingency = _text(errors, "contingency_plan", contingency_raw, required=True, max_len=20000)
     plan = _plan(errors, raw_plan if raw_plan is not None else data.get("plan"), required=major)
     stop_work = _bool(data.get("stop_work")) if major else False
