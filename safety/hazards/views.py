@@ -45,9 +45,10 @@ def unit_choices() -> list[tuple[str, str]]:
     return svc.unit_choices()
 
 
-def criterion_choices() -> list[tuple[str, str]]:
+def criterion_choices(sets: list[Any] | None = None) -> list[tuple[str, str]]:
     """Items of every published 判定标准 set, labelled with their code."""
-    return [(code, f"{code} {text}") for c in svc.criteria_sets() for code, text in c.items]
+    sets = svc.criteria_sets() if sets is None else sets
+    return [(code, f"{code} {text}") for c in sets for code, text in c.items]
 
 
 # --- filters ------------------------------------------------------------------------
@@ -232,7 +233,9 @@ def _load(hazard_id: int) -> Hazard:
         abort(404)
 
 
-def _forms_for(hazard: Hazard, allowed: dict[str, bool], posted: Any = None) -> dict[str, Any]:
+def _forms_for(
+    hazard: Hazard, allowed: dict[str, bool], posted: Any = None, criteria: Any = None
+) -> dict[str, Any]:
     """A fresh form for each permitted action; ``posted`` replaces the one submitted."""
     forms: dict[str, Any] = {}
     for action, ok in allowed.items():
@@ -243,7 +246,7 @@ def _forms_for(hazard: Hazard, allowed: dict[str, bool], posted: Any = None) -> 
             continue
         form = ACTION_FORMS[action](formdata=None, prefix=action)
         form.version.data = str(hazard.version)
-        _fill_choices(action, form, hazard)
+        _fill_choices(action, form, hazard, criteria)
         if action == "assign" and hazard.accountable_post_id:
             form.accountable_post_id.data = str(hazard.accountable_post_id)
         if action == "report_authority":
@@ -258,20 +261,21 @@ def _forms_for(hazard: Hazard, allowed: dict[str, bool], posted: Any = None) -> 
     return forms
 
 
-def _fill_choices(action: str, form: Any, hazard: Hazard) -> None:
+def _fill_choices(action: str, form: Any, hazard: Hazard, criteria: Any = None) -> None:
     """Options of the selects: posts (own unit first, with holders) and criteria."""
     if action == "assign":
         form.accountable_post_id.choices = as_choices(
             [(str(o.id), o.label) for o in svc.post_options(hazard.unit_id, clock.today())]
         )
     if action == "regrade":
-        form.criterion.choices = as_choices(criterion_choices())
+        form.criterion.choices = as_choices(criterion_choices(criteria))
 
 
 def render_detail(hazard: Hazard, posted: Any = None, status: int = 200) -> tuple[str, int]:
     today = clock.today()
     detail = svc.hazard_detail(hazard, today=today)
     allowed = svc.allowed_actions(_user(), hazard, today)
+    criteria = svc.criteria_sets()
     row = row_for(hazard, detail.holders, today)
     history = [
         {
@@ -290,12 +294,12 @@ def render_detail(hazard: Hazard, posted: Any = None, status: int = 200) -> tupl
             history=history,
             other_photos=detail.photos.get(None, []),
             people=detail.people,
-            forms=_forms_for(hazard, allowed, posted),
+            forms=_forms_for(hazard, allowed, posted, criteria),
             plan_parts=[(p, svc.PLAN_LABELS[p]) for p in svc.PLAN_PARTS],
             category_label=svc.CATEGORY_LABELS.get(hazard.category or "", hazard.category),
             is_major=hazard.level == HazardLevel.MAJOR,
             steps=svc.major_steps(hazard, today) if hazard.level == HazardLevel.MAJOR else [],
-            criterion_text=svc.criterion_texts().get(hazard.criterion or ""),
+            criterion_text={k: t for c in criteria for k, t in c.items}.get(hazard.criterion or ""),
         ),
         status,
     )
