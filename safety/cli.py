@@ -18,6 +18,7 @@ reminders_cli = AppGroup("reminders", help="Reminder emails.")
 outbox_cli = AppGroup("outbox", help="The email outbox.")
 scheduler_cli = AppGroup("scheduler", help="The job scheduler.")
 audit_cli = AppGroup("audit", help="The audit log.")
+criteria_cli = AppGroup("criteria", help="Major-hazard criteria (判定标准).")
 
 
 def _fail(message: str) -> None:
@@ -116,6 +117,19 @@ def audit_verify() -> None:
     click.echo(f"Audit log intact: {checked} entries.")
 
 
+@criteria_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def criteria_import(file: str) -> None:
+    """Add a set of criteria from JSON or Excel; non-zero naming the bad row."""
+    from safety.services.hazards import CriteriaImportError, import_criteria
+
+    try:
+        code, version, count = import_criteria(file)
+    except CriteriaImportError as error:
+        _fail(str(error))
+    click.echo(f"Imported {code} version {version}: {count} items.")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -136,6 +150,14 @@ def serve(host: str, port: int) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (demo_cli, users_cli, reminders_cli, outbox_cli, scheduler_cli, audit_cli):
+    for group in (
+        demo_cli,
+        users_cli,
+        reminders_cli,
+        outbox_cli,
+        scheduler_cli,
+        audit_cli,
+        criteria_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(serve)

@@ -188,10 +188,9 @@ def assign_hazard(
     major = hazard.level == HazardLevel.MAJOR
     raw_plan = dict(data.get("plan") or {}) if isinstance(data.get("plan"), Mapping) else None
     contingency_raw = data.get("contingency_plan")
-    if major and raw_plan is not None:
+    if major and raw_plan is not None and _blank(contingency_raw):
         # The emergency measures are asked once: the plan's safety measures stand in.
-        if _blank(contingency_raw):
-            contingency_raw = raw_plan.get("safety_measures")
+        contingency_raw = raw_plan.get("safety_measures")
     contingency = _text(errors, "contingency_plan", contingency_raw, required=True, max_len=20000)
     plan = _plan(errors, raw_plan if raw_plan is not None else data.get("plan"), required=major)
     stop_work = _bool(data.get("stop_work")) if major else False
@@ -251,7 +250,12 @@ def submit_hazard(
         today=today,
     )
     if hazard.level == HazardLevel.MAJOR and hazard.plan_approved_at is None:
-        raise Conflict(_("The 治理方案 of a major hazard must be approved before submitting."))
+        raise Conflict(
+            _(
+                "The rectification plan (治理方案) of a major hazard "
+                "must be approved before submitting."
+            )
+        )
     errors: dict[str, str] = {}
     text = _text(errors, "note", note, required=True, max_len=20000)
     _raise(errors)
@@ -413,7 +417,7 @@ def extend_hazard(
 
 def check_extension_cap(hazard: Hazard) -> None:
     """At most ``MAX_EXTENSIONS`` granted extensions per hazard (a state conflict)."""
-    cap = int(current_app.config.get("MAX_EXTENSIONS", 2))
+    cap = int(current_app.config["MAX_EXTENSIONS"])
     if (hazard.extension_count or 0) >= cap:
         raise Conflict(_("This hazard's deadline has already been extended %(n)d times.", n=cap))
 

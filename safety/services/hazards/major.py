@@ -61,7 +61,7 @@ def approve_plan(
     if hazard.plan_approved_at is not None:
         raise Conflict(_("The plan is already approved."))
     if not hazard.plan:
-        raise Conflict(_("Set the 治理方案 (assign) before approving it."))
+        raise Conflict(_("Set the rectification plan (治理方案) before approving it."))
     errors: dict[str, str] = {}
     note = _text(errors, "note", _body(data).get("note"), max_len=20000)
     _raise(errors)
