@@ -302,7 +302,7 @@ class PostOption:
 
     @property
     def label(self) -> str:
-        names = "、".join(self.holders) if self.holders else _("vacant")
+        names = ", ".join(self.holders) if self.holders else _("vacant")
         return f"{self.unit} · {self.title} ({names})"
 
 
