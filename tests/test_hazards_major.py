@@ -423,3 +423,22 @@ def test_lec_labels_and_words_are_translated(client: Any, auth: Any, app: Any) -
     html = client.get("/hazards/new").get_data(as_text=True)
     assert "Quite possible" not in html and "发现日期" in html
     assert HazardStatus.REPORTED.value  # the status word is checked in the catalogue test
+
+
+def test_major_board_lists_open_major_hazards_most_at_risk_first(
+    client: Any, auth: Any, world: dict
+) -> None:
+    unit = world["unit"]
+    later = builders.make_hazard(
+        "rectifying", level="major", unit=unit, title="晚到期", deadline=TODAY + timedelta(days=20)
+    )
+    sooner = builders.make_hazard(
+        "rectifying", level="major", unit=unit, title="早到期", deadline=TODAY + timedelta(days=2)
+    )
+    builders.make_hazard("closed", level="major", unit=unit, title="已关闭重大")
+    builders.make_hazard("rectifying", unit=unit, title="一般隐患")
+    auth.login("reporter@example.com")
+    html = client.get("/hazards/major").get_data(as_text=True)
+    board = html[html.index('id="major-board"') :]
+    assert board.index(sooner.number) < board.index(later.number)
+    assert "已关闭重大" not in board and "一般隐患" not in board

@@ -312,6 +312,21 @@ def detail(hazard_id: int) -> Any:
     return render_detail(_load(hazard_id))
 
 
+@bp.route("/major")
+@login_required
+def major_board() -> str:
+    """重大隐患动态清零: every open major hazard with its 五落实, most at risk first."""
+    today = clock.today()
+    return render_template(
+        "hazards/major_board.html",
+        rows=[
+            {**row_for(r.hazard, r.holders, today), "days_to_deadline": r.days_left}
+            for r in svc.major_board(today)
+        ],
+        today=today,
+    )
+
+
 @bp.route("/<int:hazard_id>/authority-report")
 @login_required
 def authority_report(hazard_id: int) -> Any:

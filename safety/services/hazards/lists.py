@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from safety.extensions import db
 from safety.models import (
+    OPEN_STATUSES,
     Hazard,
     HazardEvent,
     HazardLevel,
@@ -325,3 +326,38 @@ def post_options(unit_id: int | None, today: date) -> list[PostOption]:
         for r in rows
     ]
     return sorted(options, key=lambda o: not o.own_unit)
+
+
+@dataclass
+class BoardRow:
+    """One open major hazard on the 重大隐患动态清零 board."""
+
+    hazard: Hazard
+    holders: list[User]
+    days_left: int | None
+
+
+def major_board(today: date) -> list[BoardRow]:
+    """Every open major hazard, the most at risk of missing its deadline first.
+
+    Overdue ones lead (most days late first), then by days left; hazards
+    without a deadline yet (not assigned) come last. Three queries.
+    """
+    rows = list(
+        db.session.scalars(
+            sa.select(Hazard)
+            .where(Hazard.level == HazardLevel.MAJOR, Hazard.status.in_(OPEN_STATUSES))
+            .options(selectinload(Hazard.unit), selectinload(Hazard.accountable_post))
+        )
+    )
+    holders = holders_on({h.accountable_post_id for h in rows if h.accountable_post_id}, today)
+    board = [
+        BoardRow(
+            h,
+            holders.get(h.accountable_post_id, []),
+            (h.deadline - today).days if h.deadline is not None else None,
+        )
+        for h in rows
+    ]
+    board.sort(key=lambda r: (r.days_left is None, r.days_left or 0, r.hazard.id))
+    return board
