@@ -442,3 +442,36 @@ def test_major_board_lists_open_major_hazards_most_at_risk_first(
     board = html[html.index('id="major-board"') :]
     assert board.index(sooner.number) < board.index(later.number)
     assert "已关闭重大" not in board and "一般隐患" not in board
+
+
+def test_my_work_lists_requests_to_decide_and_plans_to_approve(world: dict) -> None:
+    unit = world["unit"]
+    hazard = builders.make_hazard("rectifying", unit=unit, accountable_post=world["post"])
+    hazards.request_extension(
+        world["holder"],
+        hazard,
+        {"deadline": hazard.deadline + timedelta(days=3), "reason": "备件未到"},
+        version=hazard.version,
+        now=NOW,
+        today=TODAY,
+    )
+    major = builders.make_hazard("reported", level="major", unit=unit)
+    hazards.perform(
+        major,
+        "assign",
+        world["deputy"],
+        {
+            "accountable_post_id": world["post"].id,
+            "deadline": TODAY + timedelta(days=9),
+            "measures": "m",
+            "funds": 1,
+            "plan": {part: "内容" for part in hazards.PLAN_PARTS},
+        },
+        major.version,
+        now=NOW,
+        today=TODAY,
+    )
+    deputy = hazards.my_work(world["deputy"], today=TODAY)
+    assert [h.id for h in deputy.to_decide] == [hazard.id] and deputy.to_approve == []
+    principal = hazards.my_work(world["principal"], today=TODAY)
+    assert [h.id for h in principal.to_approve] == [major.id]

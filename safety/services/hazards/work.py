@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from safety import permissions
 from safety.extensions import db
-from safety.models import Hazard, HazardStatus, Post, User
+from safety.models import Hazard, HazardLevel, HazardStatus, Post, ResponsibilityKind, User
 from safety.services.hazards.lists import FAR_FUTURE, status_counts
 from safety.services.org import holders_on
 from safety.services.overdue import overdue_clause
@@ -29,6 +29,10 @@ class MyWork:
     counts: dict[str, int]
     unit_count: int
     holders: dict[int, list[User]]
+    #: Extension requests this person may grant or refuse.
+    to_decide: list[Hazard] = field(default_factory=list)
+    #: Major hazards' plans waiting for this person's approval (main responsibility).
+    to_approve: list[Hazard] = field(default_factory=list)
 
 
 def my_work(user: User, *, today: date, limit: int = 20) -> MyWork:
@@ -64,6 +68,24 @@ def my_work(user: User, *, today: date, limit: int = 20) -> MyWork:
     if manage_units is not None:
         reported = reported.where(Hazard.unit_id.in_(manage_units or [-1]))
     to_assign = fetch(reported.order_by(Hazard.found_on, Hazard.id))
+    requests = sa.select(Hazard).where(
+        Hazard.extension_requested.is_not(None),
+        Hazard.status.in_([S.RECTIFYING, S.PENDING_VERIFICATION]),
+    )
+    if manage_units is not None:
+        requests = requests.where(Hazard.unit_id.in_(manage_units or [-1]))
+    to_decide = fetch(requests.order_by(Hazard.extension_requested, Hazard.id))
+    principal_units = permissions.covered_unit_ids(user, today, {ResponsibilityKind.MAIN})
+    to_approve = fetch(
+        sa.select(Hazard)
+        .where(
+            Hazard.level == HazardLevel.MAJOR,
+            Hazard.status == S.RECTIFYING,
+            Hazard.plan_approved_at.is_(None),
+            Hazard.unit_id.in_(sorted(principal_units) or [-1]),
+        )
+        .order_by(Hazard.assigned_at, Hazard.id)
+    )
 
     if admin:
         my_units: list[int] | None = None
@@ -90,4 +112,6 @@ def my_work(user: User, *, today: date, limit: int = 20) -> MyWork:
         counts=counts,
         unit_count=-1 if my_units is None else len(my_units),
         holders=holders_on(shown, today),
+        to_decide=to_decide,
+        to_approve=to_approve,
     )
