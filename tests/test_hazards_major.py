@@ -475,3 +475,19 @@ def test_my_work_lists_requests_to_decide_and_plans_to_approve(world: dict) -> N
     assert [h.id for h in deputy.to_decide] == [hazard.id] and deputy.to_approve == []
     principal = hazards.my_work(world["principal"], today=TODAY)
     assert [h.id for h in principal.to_approve] == [major.id]
+
+
+def test_post_picker_puts_the_units_posts_first_with_holders(
+    client: Any, auth: Any, world: dict
+) -> None:
+    elsewhere = builders.make_post(unit=builders.make_unit())
+    builders.make_holder(elsewhere)
+    hazard = builders.make_hazard(unit=world["unit"])
+    auth.login("deputy@example.com")
+    html = client.get(f"/hazards/{hazard.id}").get_data(as_text=True)
+    select = html[html.index('name="assign-accountable_post_id"') :]
+    select = select[: select.index("</select>")]
+    assert 'data-search="1"' in html and 'id="post-search-hint"' in html
+    own = select.index(f'value="{world["post"].id}"')
+    assert own < select.index(f'value="{elsewhere.id}"')
+    assert world["holder"].name in select[own : own + 200]
