@@ -135,6 +135,8 @@ def new_hazard(actor: User | None, data: Mapping[str, Any], *, now: datetime) ->
         now=now,
     )
     db.session.flush()
+    # Inside the caller's transaction (a report, an inspection): queued, not sent.
+    events.hazard_event("reported", hazard, actor, description)
     return hazard
 
 
@@ -193,7 +195,6 @@ def report_hazard(
     _attach_photos(hazard, event, actor, stored)
     if isinstance(data, Mapping) and _bool(data.get("fixed_on_spot")):
         _fixed_on_spot(hazard, actor, data, now=now)
-    events.hazard_event("reported", hazard, actor, hazard.description)
     _commit_with_photos(stored)
     return hazard
 
