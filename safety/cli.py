@@ -20,6 +20,7 @@ outbox_cli = AppGroup("outbox", help="The email outbox.")
 scheduler_cli = AppGroup("scheduler", help="The job scheduler.")
 audit_cli = AppGroup("audit", help="The audit log.")
 backup_cli = AppGroup("backup", help="Backups of the database and the photos.")
+criteria_cli = AppGroup("criteria", help="Major-hazard criteria (判定标准).")
 
 
 def _fail(message: str) -> None:
@@ -143,6 +144,19 @@ def backup_create(directory: Path) -> None:
     )
 
 
+@criteria_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+def criteria_import(file: str) -> None:
+    """Add a set of criteria from JSON or Excel; non-zero naming the bad row."""
+    from safety.services.hazards import CriteriaImportError, import_criteria
+
+    try:
+        code, version, count = import_criteria(file)
+    except CriteriaImportError as error:
+        _fail(str(error))
+    click.echo(f"Imported {code} version {version}: {count} items.")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
@@ -176,6 +190,7 @@ def register_cli(app: Flask) -> None:
         scheduler_cli,
         audit_cli,
         backup_cli,
+        criteria_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(serve)

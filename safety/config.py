@@ -90,6 +90,9 @@ UPLOAD_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 #: LEC risk grading thresholds on D = L x E x C: (lower bound, grade).
 LEC_THRESHOLDS = [(320, "major"), (160, "significant"), (70, "general"), (0, "low")]
 
+#: Granted extensions of one hazard's deadline, at most (contract §7).
+MAX_EXTENSIONS = 2
+
 API_TITLE = "safety"
 API_VERSION = "v1"
 OPENAPI_VERSION = "3.0.3"

@@ -106,6 +106,11 @@ def verify_clause(user: User | None, today: date) -> sa.ColumnElement[bool]:
     return sa.and_(Hazard.unit_id.in_(sorted(units)), not_mine)
 
 
+def can_approve_plan(user: User | None, hazard: Hazard, today: date) -> bool:
+    """Approve a major hazard's 治理方案: ``main`` for its unit or a unit above it."""
+    return ResponsibilityKind.MAIN in kinds_for_unit(user, hazard.unit_id, today)
+
+
 def can_acknowledge(user: User | None, post_id: int, today: date) -> bool:
     """Sign a post's responsibility list: people holding it today."""
     return post_id in held_post_ids(user, today)

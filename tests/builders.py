@@ -160,9 +160,12 @@ def make_hazard(status: str = "reported", **over: Any) -> Any:
     Overrides: ``unit``, ``level`` (general|major), ``accountable_post``,
     ``deadline`` (a past one makes an overdue hazard), ``reporter``,
     ``submitter`` (a holder of the accountable post), ``verifier``,
-    ``photos`` (bytes), ``now``, ``today``; anything else goes into the
-    report (``title``, ``description``, ``location``, ``category``, ``risk``,
-    ``found_at``). Assign, verify and void are done by the builders' admin.
+    ``photos`` (bytes), ``now``, ``today``, ``listed`` (a major hazard
+    reported to the authority and listed: ``closed`` then means written off);
+    anything else goes into the report (``title``, ``description``,
+    ``location``, ``category``, ``risk``, ``found_at``, ``criterion``).
+    Assign, verify and void are done by the builders' admin; a major
+    hazard's plan is approved by a new holder of ``main`` for its unit.
     """
     from datetime import timedelta
 
@@ -178,7 +181,10 @@ def make_hazard(status: str = "reported", **over: Any) -> Any:
     submitter = over.pop("submitter", None)
     verifier = over.pop("verifier", None) or actor()
     photos = over.pop("photos", ())
+    listed = over.pop("listed", False)
     data: dict[str, Any] = {"title": f"隐患{_n()}", "unit_id": unit.id, "level": level}
+    if level == "major":
+        data["criterion"] = "HG2017-05"
     data.update(over)
     hazard = hazards.report_hazard(reporter, data, now=now, photos=photos)
     if status == "reported":
@@ -208,6 +214,20 @@ def make_hazard(status: str = "reported", **over: Any) -> Any:
     hazards.assign_hazard(
         actor(), hazard, assign, version=hazard.version, now=now, today=min(today, deadline)
     )
+    if level == "major":
+        principal = grant_hazard_role("main", unit)
+        hazards.approve_plan(
+            principal, hazard, {"note": "同意"}, version=hazard.version, now=now, today=today
+        )
+        if listed:
+            hazards.report_authority(
+                actor(),
+                hazard,
+                {"authority": "市应急管理局", "reported_on": today, "listed": True},
+                version=hazard.version,
+                now=now,
+                today=today,
+            )
     if status == "rectifying":
         return hazard
     hazards.submit_hazard(
@@ -215,10 +235,26 @@ def make_hazard(status: str = "reported", **over: Any) -> Any:
     )
     if status == "pending_verification":
         return hazard
-    if status == "closed":
-        return hazards.verify_hazard(
-            verifier, hazard, note="验收合格", version=hazard.version, now=now, today=today
+    if status in ("closed", "pending_writeoff"):
+        hazards.verify_hazard(
+            verifier,
+            hazard,
+            note="验收合格",
+            evaluation="隐患已消除" if level == "major" else None,
+            version=hazard.version,
+            now=now,
+            today=today,
         )
+        if listed and status == "closed":
+            hazards.write_off_hazard(
+                actor(),
+                hazard,
+                {"authority": "市应急管理局", "decided_on": today},
+                version=hazard.version,
+                now=now,
+                today=today,
+            )
+        return hazard
     raise ValueError(f"unknown hazard status {status!r}")
 
 

@@ -291,6 +291,7 @@ def test_detail_runs_a_constant_number_of_queries(
     big = builders.make_hazard("rectifying", photos=[jpeg(), jpeg(), jpeg()])
     from safety.services import hazards as svc
 
+    app.config["MAX_EXTENSIONS"] = 6  # a long history: the cap is configuration
     for day in range(6):
         svc.extend_hazard(
             builders.actor(),
@@ -340,48 +341,45 @@ def test_my_work_lists_what_i_must_do(app: Any, client: Any, auth: Any) -> None:
 
 
 def test_major_hazard_authority_and_write_off_forms(app: Any, client: Any, auth: Any) -> None:
-    hazard = builders.make_hazard("closed", level="major")
+    hazard = builders.make_hazard("pending_verification", level="major")
     builders.make_user(email="boss@example.com", is_admin=True)
     auth.login("boss@example.com")
     html = client.get(f"/hazards/{hazard.id}").get_data(as_text=True)
-    url = f"/hazards/{hazard.id}/authority"
-    token = hidden(form_of(html, url), "authority-csrf_token")
-    response = client.post(
-        url,
-        data={
-            "authority-csrf_token": token,
-            "authority-version": str(hazard.version),
-            "authority-reported_to_authority_on": TODAY.isoformat(),
-            "authority-listed_for_supervision": "y",
-            "authority-supervising_authority": "",
-        },
-    )
+    url = f"/hazards/{hazard.id}/report_authority"
+    token = hidden(form_of(html, url), "report_authority-csrf_token")
+    fields = {
+        "report_authority-csrf_token": token,
+        "report_authority-version": str(hazard.version),
+        "report_authority-reported_on": TODAY.isoformat(),
+        "report_authority-listed": "y",
+        "report_authority-authority": "",
+    }
+    response = client.post(url, data=fields)
     assert response.status_code == 422  # listed, but by whom?
-    response = client.post(
-        url,
-        data={
-            "authority-csrf_token": token,
-            "authority-version": str(hazard.version),
-            "authority-reported_to_authority_on": TODAY.isoformat(),
-            "authority-listed_for_supervision": "y",
-            "authority-supervising_authority": "市应急管理局",
-        },
-    )
-    assert response.status_code == 302
+    fields["report_authority-authority"] = "市应急管理局"
+    assert client.post(url, data=fields).status_code == 302
     db.session.refresh(hazard)
+    from safety.services import hazards as svc
+
+    verifier = builders.grant_hazard_role("supervision", hazard.unit)
+    svc.verify_hazard(
+        verifier, hazard, evaluation="已消除", version=hazard.version, now=NOW, today=TODAY
+    )
+    assert hazard.status == HazardStatus.PENDING_WRITEOFF
     response = client.post(
         f"/hazards/{hazard.id}/write_off",
         data={
             "write_off-csrf_token": token,
             "write_off-version": str(hazard.version),
-            "write_off-written_off_on": TODAY.isoformat(),
+            "write_off-authority": "市应急管理局",
+            "write_off-decided_on": TODAY.isoformat(),
             "write_off-note": "核销",
         },
     )
     assert response.status_code == 302
     db.session.refresh(hazard)
     assert hazard.listed_for_supervision and hazard.supervising_authority == "市应急管理局"
-    assert hazard.written_off_on == TODAY
+    assert hazard.written_off_on == TODAY and hazard.status == HazardStatus.CLOSED
     html = client.get(f"/hazards/{hazard.id}").get_data(as_text=True)
     assert "市应急管理局" in html
 

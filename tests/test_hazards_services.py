@@ -128,6 +128,7 @@ def test_report_keeps_risk_and_local_found_date() -> None:
             "title": "氨罐区泄漏报警器失效",
             "unit_id": unit.id,
             "level": "major",
+            "criterion": "HG2017-12",
             "found_at": "2026-03-11T23:30:00",  # Shanghai local, no offset
             "risk": {"l": "6", "e": 6, "c": 15},
         },
@@ -392,58 +393,54 @@ def test_deactivated_reporter_cannot_report(db: Any) -> None:
 
 
 def test_major_hazard_authority_and_write_off() -> None:
-    hazard = builders.make_hazard("closed", level="major")
-    admin = builders.actor()
-    with pytest.raises(ValidationError) as error:
-        hazards.record_authority(
-            admin,
-            hazard,
-            {"listed_for_supervision": True},
-            version=hazard.version,
-            now=NOW,
-            today=TODAY,
-        )
-    assert "supervising_authority" in error.value.fields
+    """Contract §7: the report to the authority names it; a listed hazard waits for 核销."""
     from safety.extensions import db
 
+    hazard = builders.make_hazard("pending_verification", level="major")
+    admin = builders.actor()
+    with pytest.raises(ValidationError) as error:
+        hazards.report_authority(
+            admin, hazard, {"listed": True}, version=hazard.version, now=NOW, today=TODAY
+        )
+    assert {"authority", "reported_on"} <= set(error.value.fields)
     db.session.rollback()
-    hazards.record_authority(
+    hazards.report_authority(
         admin,
         hazard,
-        {
-            "reported_to_authority_on": TODAY,
-            "listed_for_supervision": "on",
-            "supervising_authority": "市应急管理局",
-        },
+        {"reported_on": TODAY, "listed": "on", "authority": "市应急管理局"},
         version=hazard.version,
         now=NOW,
         today=TODAY,
     )
+    verifier = builders.grant_hazard_role("supervision", hazard.unit)
+    hazards.verify_hazard(
+        verifier, hazard, evaluation="已消除", version=hazard.version, now=NOW, today=TODAY
+    )
+    assert hazard.status == HazardStatus.PENDING_WRITEOFF and hazard.closed_at is None
     hazards.write_off_hazard(
         admin,
         hazard,
-        written_off_on=TODAY,
-        note="验收销号",
+        {"authority": "市应急管理局", "decided_on": TODAY, "document_no": "核〔2026〕1号"},
         version=hazard.version,
         now=NOW,
         today=TODAY,
     )
+    assert hazard.status == HazardStatus.CLOSED
     assert hazard.listed_for_supervision and hazard.written_off_on == TODAY
-    assert events_of(hazard)[-2:] == ["authority", "write_off"]
+    assert events_of(hazard)[-3:] == ["report_authority", "verify", "write_off"]
 
 
 def test_general_hazard_has_no_authority_fields() -> None:
-    hazard = builders.make_hazard("closed")
-    with pytest.raises(ValidationError) as error:
-        hazards.write_off_hazard(
+    hazard = builders.make_hazard("rectifying")
+    with pytest.raises(Conflict):
+        hazards.report_authority(
             builders.actor(),
             hazard,
-            written_off_on=TODAY,
+            {"authority": "市应急管理局", "reported_on": TODAY},
             version=hazard.version,
             now=NOW,
             today=TODAY,
         )
-    assert "level" in error.value.fields
 
 
 def test_filters_include_the_unit_subtree_and_search() -> None:

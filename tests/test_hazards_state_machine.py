@@ -1,9 +1,12 @@
 """Random action sequences by random people against a model of the closed loop.
 
 Each step predicts the outcome (success, 409, 403, 422) from a small model of
-the rules, runs the service and compares; invariants are checked after every
-step: only legal states, verifier ≠ submitter, one event per successful
-action, overdue only when rectifying and past the deadline.
+the rules, runs the service (through its one entry point, ``perform``) and
+compares; invariants are checked after every step: only legal states,
+verifier ≠ submitter, one event per successful action, overdue only when
+rectifying and past the deadline. The model covers the major procedure
+(approval, report to the authority, evaluation, pending_writeoff and
+write-off) and extension requests with their cap (contract §7).
 """
 
 from __future__ import annotations
@@ -36,6 +39,18 @@ from tests.builders import NOW, TODAY
 S = HazardStatus
 PEOPLE = ("admin", "manager", "supervisor", "holder1", "holder2", "outsider")
 MANAGERS = {"admin", "manager", "supervisor"}
+#: ``main`` for the unit: the only one who may approve a major hazard's plan.
+PRINCIPALS = {"manager"}
+MAJOR_ONLY = {"approve_plan", "report_authority"}
+ACTIONS = (
+    *hazards.ACTIONS,
+    "request_extension",
+    "refuse_extension",
+    "approve_plan",
+    "report_authority",
+    "write_off",
+)
+CAP = 2
 VERIFIERS = {"admin", "supervisor"}
 #: The admin also holds the accountable post, so may submit and then must not verify.
 HOLDERS = {"holder1", "holder2", "admin"}
@@ -51,6 +66,11 @@ class Model:
     events: int = 1
     submitter: str | None = None
     deadline: Any = None
+    major: bool = False
+    approved: bool = False
+    listed: bool = False
+    extensions: int = 0
+    requested: bool = False
     history: list[str] = field(default_factory=lambda: ["report"])
 
 
@@ -75,16 +95,24 @@ class HazardLoop(RuleBasedStateMachine):
         }
         builders.make_holding(self.post, self.people["admin"])
         self.unit = unit
+        from flask import current_app
+
+        current_app.config["MAX_EXTENSIONS"] = CAP
 
     @precondition(lambda self: len(self.models) < 2)
     @rule(who=st.sampled_from(PEOPLE), level=st.sampled_from(["general", "major"]))
     def report(self, who: str, level: str) -> None:
         hazard = hazards.report_hazard(
             self.people[who],
-            {"title": "随机隐患", "unit_id": self.unit.id, "level": level},
+            {
+                "title": "随机隐患",
+                "unit_id": self.unit.id,
+                "level": level,
+                "criterion": "HG2017-12" if level == "major" else None,
+            },
             now=self.now,
         )
-        self.models.append(Model(id=hazard.id))
+        self.models.append(Model(id=hazard.id, major=level == "major"))
 
     @rule(days=st.integers(min_value=1, max_value=10))
     def time_passes(self, days: int) -> None:
@@ -102,12 +130,13 @@ class HazardLoop(RuleBasedStateMachine):
     def act(self, index: int, data: st.DataObject, stale: bool, bad: int, days: int) -> None:
         """Mostly legal, permitted actions (so the loop gets far); sometimes anything."""
         model = self.models[index % len(self.models)]
-        legal = [a for a in hazards.ACTIONS if model.status in SOURCES[a]]
+        legal = [a for a in ACTIONS if model.status in SOURCES[a]]
         action = data.draw(
             st.sampled_from(legal)
             if legal and data.draw(st.integers(0, 4))
-            else st.sampled_from(hazards.ACTIONS)
+            else st.sampled_from(ACTIONS)
         )
+        listed = data.draw(st.booleans())
         allowed = [p for p in PEOPLE if self.permitted(action, p, model)]
         who = data.draw(
             st.sampled_from(allowed)
@@ -117,19 +146,25 @@ class HazardLoop(RuleBasedStateMachine):
         model = self.models[index % len(self.models)]
         hazard = db.session.get(Hazard, model.id)
         user = self.people[who]
-        invalid = bad == 0 and action in ("assign", "extend")
+        invalid = bad == 0 and action in ("assign", "extend", "verify")
+        if action == "verify" and not model.major:
+            invalid = False  # evaluation is only required of a major hazard
         version = model.version - 1 if stale else model.version
         expected: type[Exception] | None
         if stale or hazard.status not in SOURCES[action]:
             expected = Conflict
         elif not self.permitted(action, who, model):
             expected = Forbidden
+        elif self.conflicts(action, model):
+            expected = Conflict
         elif invalid:
             expected = ValidationError
         else:
             expected = None
         try:
-            self.call(action, user, hazard, version=version, invalid=invalid, days=days)
+            self.call(
+                action, user, hazard, version=version, invalid=invalid, days=days, listed=listed
+            )
         except (Conflict, Forbidden, ValidationError) as error:
             db.session.rollback()
             assert type(error) is expected, (action, who, model, error)
@@ -140,23 +175,66 @@ class HazardLoop(RuleBasedStateMachine):
         model.history.append(action)
         if TARGET[action] is not None:
             model.status = TARGET[action]
+        if action == "verify" and model.major and model.listed:
+            model.status = S.PENDING_WRITEOFF
         if action == "submit":
             model.submitter = who
         elif action in ("reject", "assign"):
             model.submitter = None
+        if action == "assign":
+            model.approved = False
+        elif action == "approve_plan":
+            model.approved = True
+        elif action == "report_authority":
+            model.listed = listed
+        elif action == "extend":
+            model.extensions += 1
+            model.requested = False
+        elif action == "request_extension":
+            model.requested = True
+        elif action == "refuse_extension":
+            model.requested = False
         model.deadline = hazard.deadline
 
     def permitted(self, action: str, who: str, model: Model) -> bool:
-        if action in ("assign", "extend", "void"):
+        if action in ("assign", "extend", "void", "refuse_extension"):
             return who in MANAGERS
-        if action == "submit":
+        if action in ("report_authority", "write_off"):
+            return who in MANAGERS
+        if action in ("submit", "request_extension"):
             return who in HOLDERS
+        if action == "approve_plan":
+            return who in PRINCIPALS
         return who in VERIFIERS and who != model.submitter
 
+    def conflicts(self, action: str, model: Model) -> bool:
+        """State conflicts beyond the transition table (contract §7)."""
+        if action in MAJOR_ONLY and not model.major:
+            return True
+        if action == "approve_plan":
+            return model.approved
+        if action == "submit":
+            return model.major and not model.approved
+        if action == "extend":
+            return model.extensions >= CAP
+        if action == "request_extension":
+            return model.extensions >= CAP or model.requested
+        if action == "refuse_extension":
+            return not model.requested
+        return False
+
     def call(
-        self, action: str, user: Any, hazard: Hazard, *, version: int, invalid: bool, days: int
+        self,
+        action: str,
+        user: Any,
+        hazard: Hazard,
+        *,
+        version: int,
+        invalid: bool,
+        days: int,
+        listed: bool,
     ) -> None:
-        kw: dict[str, Any] = {"version": version, "now": self.now, "today": self.today}
+        data: dict[str, Any]
         if action == "assign":
             data = {
                 "accountable_post_id": self.post.id,
@@ -166,21 +244,23 @@ class HazardLoop(RuleBasedStateMachine):
                 "contingency_plan": "应急预案",
                 "plan": {part: "内容" for part in hazards.PLAN_PARTS},
             }
-            hazards.assign_hazard(user, hazard, data, **kw)
-        elif action == "extend":
+        elif action in ("extend", "request_extension"):
             base = max(self.today, hazard.deadline or self.today)
             deadline = (
                 self.today - timedelta(days=1) if invalid else base + timedelta(days=days + 1)
             )
-            hazards.extend_hazard(user, hazard, deadline=deadline, reason="延期原因", **kw)
-        elif action == "void":
-            hazards.void_hazard(user, hazard, reason="误报", **kw)
-        elif action == "submit":
-            hazards.submit_hazard(user, hazard, note="已整改", **kw)
+            data = {"deadline": deadline, "reason": "延期原因"}
+        elif action in ("void", "refuse_extension"):
+            data = {"reason": "理由"}
         elif action == "verify":
-            hazards.verify_hazard(user, hazard, note="合格", **kw)
+            data = {"note": "合格", "evaluation": None if invalid else "已消除"}
+        elif action == "report_authority":
+            data = {"authority": "市应急管理局", "reported_on": self.today, "listed": listed}
+        elif action == "write_off":
+            data = {"authority": "市应急管理局", "decided_on": self.today}
         else:
-            hazards.reject_hazard(user, hazard, note="不合格", **kw)
+            data = {"note": "说明"}
+        hazards.perform(hazard, action, user, data, version, now=self.now, today=self.today)
 
     @invariant()
     def matches_the_model(self) -> None:
@@ -196,9 +276,11 @@ class HazardLoop(RuleBasedStateMachine):
                 .order_by(HazardEvent.id)
             ).all()
             assert actions == model.history
-            if hazard.status == S.CLOSED:
+            if hazard.status in (S.CLOSED, S.PENDING_WRITEOFF):
                 assert hazard.verified_by_id is not None
                 assert hazard.verified_by_id != hazard.submitted_by_id
+            if hazard.status == S.PENDING_WRITEOFF:
+                assert hazard.level.value == "major" and hazard.listed_for_supervision
             if hazard.status in (S.RECTIFYING, S.PENDING_VERIFICATION, S.CLOSED):
                 assert hazard.deadline is not None and hazard.accountable_post_id is not None
 

@@ -6,7 +6,6 @@ hazard; the rules live in :mod:`safety.services.hazards`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
@@ -17,7 +16,6 @@ from safety import clock
 from safety.api.common import ListArgs, api_user, make_blueprint
 from safety.models import Hazard, HazardLevel, HazardStatus, User
 from safety.services import hazards as svc
-from safety.services.db import get_or_404
 from safety.services.overdue import days_overdue, is_overdue
 
 blp = make_blueprint("hazards", "Hazards (隐患) and the closed loop (五定)")
@@ -57,6 +55,10 @@ class HazardCreateSchema(_Lenient):
         metadata={"description": "ISO 8601; without an offset it is read in TIMEZONE"},
     )
     risk = fields.Nested(HazardRiskInSchema, allow_none=True, load_default=None)
+    criterion = fields.String(allow_none=True, load_default=None)
+    basis = fields.String(allow_none=True, load_default=None)
+    fixed_on_spot = fields.Boolean(load_default=False)
+    measures = fields.String(allow_none=True, load_default=None)
 
 
 class HazardVersionSchema(_Lenient):
@@ -77,8 +79,13 @@ class HazardAssignSchema(HazardVersionSchema):
     deadline = fields.Date(required=True, allow_none=True)
     measures = fields.String(required=True, allow_none=True)
     funds = fields.Decimal(required=True, allow_none=True, allow_nan=False)
-    contingency_plan = fields.String(required=True, allow_none=True)
+    contingency_plan = fields.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "for a major hazard, plan.safety_measures may stand in"},
+    )
     plan = fields.Nested(HazardPlanSchema, allow_none=True, load_default=None)
+    stop_work = fields.Boolean(load_default=False)
 
 
 class HazardNoteSchema(HazardVersionSchema):
@@ -90,18 +97,33 @@ class HazardExtendSchema(HazardVersionSchema):
     reason = fields.String(required=True, allow_none=True)
 
 
-class HazardVoidSchema(HazardVersionSchema):
+class HazardReasonSchema(HazardVersionSchema):
     reason = fields.String(required=True, allow_none=True)
 
 
+class HazardVerifySchema(HazardNoteSchema):
+    evaluation = fields.String(
+        allow_none=True, load_default=None, metadata={"description": "评估; required for major"}
+    )
+
+
 class HazardAuthoritySchema(HazardVersionSchema):
-    reported_to_authority_on = fields.Date(allow_none=True, load_default=None)
-    listed_for_supervision = fields.Boolean(load_default=False)
-    supervising_authority = fields.String(allow_none=True, load_default=None)
+    authority = fields.String(required=True, allow_none=True)
+    reported_on = fields.Date(required=True, allow_none=True)
+    listed = fields.Boolean(load_default=False)
+    supervision_deadline = fields.Date(allow_none=True, load_default=None)
+
+
+class HazardRegradeSchema(HazardVersionSchema):
+    level = fields.String(required=True, allow_none=True)
+    criterion = fields.String(allow_none=True, load_default=None)
+    reason = fields.String(required=True, allow_none=True)
 
 
 class HazardWriteOffSchema(HazardVersionSchema):
-    written_off_on = fields.Date(required=True, allow_none=True)
+    authority = fields.String(required=True, allow_none=True)
+    decided_on = fields.Date(required=True, allow_none=True)
+    document_no = fields.String(allow_none=True, load_default=None)
     note = fields.String(allow_none=True, load_default=None)
 
 
@@ -136,6 +158,10 @@ class HazardSchema(Schema):
     found_at = fields.DateTime()
     found_on = fields.Date()
     reporter_id = fields.Integer(allow_none=True)
+    criterion = fields.String(allow_none=True)
+    basis = fields.String(allow_none=True)
+    repeat = fields.Boolean()
+    repeat_of_id = fields.Integer(allow_none=True)
     risk = fields.Nested(HazardRiskSchema, allow_none=True)
     accountable_post_id = fields.Integer(allow_none=True)
     accountable_post_title = fields.String(allow_none=True)
@@ -149,6 +175,12 @@ class HazardSchema(Schema):
     deadline = fields.Date(allow_none=True)
     contingency_plan = fields.String(allow_none=True)
     plan = fields.Dict(allow_none=True)
+    stop_work = fields.Boolean()
+    plan_approved_at = fields.DateTime(allow_none=True)
+    plan_approved_by_id = fields.Integer(allow_none=True)
+    extension_count = fields.Integer()
+    extension_requested = fields.Date(allow_none=True)
+    extension_reason = fields.String(allow_none=True)
     overdue = fields.Boolean()
     days_overdue = fields.Integer()
     assigned_at = fields.DateTime(allow_none=True)
@@ -160,7 +192,11 @@ class HazardSchema(Schema):
     reported_to_authority_on = fields.Date(allow_none=True)
     listed_for_supervision = fields.Boolean()
     supervising_authority = fields.String(allow_none=True)
+    supervision_deadline = fields.Date(allow_none=True)
+    evaluation = fields.String(allow_none=True)
     written_off_on = fields.Date(allow_none=True)
+    write_off_authority = fields.String(allow_none=True)
+    write_off_document = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -268,7 +304,7 @@ def detail_out(hazard: Hazard) -> dict[str, Any]:
 
 
 def _load(hazard_id: int) -> Hazard:
-    return get_or_404(Hazard, hazard_id, f"Hazard {hazard_id} not found")
+    return svc.get_hazard(hazard_id)
 
 
 @blp.route("/hazards")
@@ -314,15 +350,15 @@ class HazardById(MethodView):
         return detail_out(_load(hazard_id))
 
 
-def _action(
-    path: str,
-    schema: type[Schema],
-    call: Callable[[User, Hazard, dict, Any, Any], Hazard],
-    doc: str,
-) -> None:
+def _action(path: str, schema: type[Schema], doc: str) -> None:
+    """Register ``POST /hazards/{id}/<path>``: the body goes to :func:`svc.perform`."""
+    action = path.replace("-", "_")
+
     def post(self: MethodView, data: dict, hazard_id: int) -> dict:
-        hazard = _load(hazard_id)
-        call(api_user(), hazard, data, clock.now(), clock.today())
+        version = data.pop("version")
+        hazard = svc.perform(
+            hazard_id, action, api_user(), data, version, now=clock.now(), today=clock.today()
+        )
         return detail_out(hazard)
 
     post.__doc__ = doc
@@ -334,77 +370,55 @@ def _action(
     blp.route(f"/hazards/<int:hazard_id>/{path}")(view)
 
 
-def _version(data: dict) -> int:
-    return data.pop("version")
+for _path, _schema, _doc in (
+    ("assign", HazardAssignSchema, "Set the 五定 (a major hazard: its 治理方案 and stop_work)."),
+    ("submit", HazardNoteSchema, "The accountable holder reports the fix; → pending_verification."),
+    (
+        "verify",
+        HazardVerifySchema,
+        "Accept the fix (not the submitter); a major needs evaluation.",
+    ),
+    ("reject", HazardNoteSchema, "Send the rectification back with a reason; → rectifying."),
+    ("extend", HazardExtendSchema, "Managers grant a later deadline (at most MAX_EXTENSIONS)."),
+    ("request-extension", HazardExtendSchema, "The accountable holders ask for a later deadline."),
+    ("refuse-extension", HazardReasonSchema, "Managers refuse the open extension request."),
+    ("void", HazardReasonSchema, "Withdraw the hazard with a reason; → void."),
+    ("approve-plan", HazardNoteSchema, "The unit's principal approves a major hazard's 治理方案."),
+    ("report-authority", HazardAuthoritySchema, "Record the report to the authority (挂牌督办?)."),
+    ("regrade", HazardRegradeSchema, "Move between general and major, with a reason."),
+    (
+        "write-off",
+        HazardWriteOffSchema,
+        "核销 of a listed major hazard; → closed.",
+    ),
+):
+    _action(_path, _schema, _doc)
 
 
-_action(
-    "assign",
-    HazardAssignSchema,
-    lambda u, h, d, now, today: svc.assign_hazard(
-        u, h, d, version=_version(d), now=now, today=today
-    ),
-    "Set the 五定 (and for a major hazard the 治理方案); reported → rectifying.",
-)
-_action(
-    "submit",
-    HazardNoteSchema,
-    lambda u, h, d, now, today: svc.submit_hazard(
-        u, h, note=d["note"], version=d["version"], now=now, today=today
-    ),
-    "The accountable post's holder reports the rectification; → pending_verification.",
-)
-_action(
-    "verify",
-    HazardNoteSchema,
-    lambda u, h, d, now, today: svc.verify_hazard(
-        u, h, note=d["note"], version=d["version"], now=now, today=today
-    ),
-    "Accept the rectification (never the submitter); → closed.",
-)
-_action(
-    "reject",
-    HazardNoteSchema,
-    lambda u, h, d, now, today: svc.reject_hazard(
-        u, h, note=d["note"], version=d["version"], now=now, today=today
-    ),
-    "Send the rectification back with a reason; → rectifying.",
-)
-_action(
-    "extend",
-    HazardExtendSchema,
-    lambda u, h, d, now, today: svc.extend_hazard(
-        u, h, deadline=d["deadline"], reason=d["reason"], version=d["version"], now=now, today=today
-    ),
-    "Move the deadline later, with a reason.",
-)
-_action(
-    "void",
-    HazardVoidSchema,
-    lambda u, h, d, now, today: svc.void_hazard(
-        u, h, reason=d["reason"], version=d["version"], now=now, today=today
-    ),
-    "Withdraw the hazard with a reason; → void.",
-)
-_action(
-    "authority",
-    HazardAuthoritySchema,
-    lambda u, h, d, now, today: svc.record_authority(
-        u, h, d, version=_version(d), now=now, today=today
-    ),
-    "A major hazard's reporting to the authority and 挂牌督办.",
-)
-_action(
-    "write-off",
-    HazardWriteOffSchema,
-    lambda u, h, d, now, today: svc.write_off_hazard(
-        u,
-        h,
-        written_off_on=d["written_off_on"],
-        note=d["note"],
-        version=d["version"],
-        now=now,
-        today=today,
-    ),
-    "核销: the final sign-off of a closed major hazard.",
-)
+class CriteriaItemSchema(Schema):
+    code = fields.String()
+    text = fields.String()
+
+
+class CriteriaSetSchema(Schema):
+    code = fields.String()
+    title = fields.String()
+    version = fields.String()
+    items = fields.List(fields.Nested(CriteriaItemSchema))
+
+
+@blp.route("/major-criteria")
+class MajorCriteria(MethodView):
+    @blp.response(200, CriteriaSetSchema(many=True))
+    def get(self) -> list[dict]:
+        """Published 判定标准 sets; a major hazard's ``criterion`` is an item code."""
+        api_user()
+        return [
+            {
+                "code": c.code,
+                "title": c.title,
+                "version": c.version,
+                "items": [{"code": code, "text": text} for code, text in c.items],
+            }
+            for c in svc.criteria_sets()
+        ]

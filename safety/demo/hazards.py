@@ -26,8 +26,9 @@ from safety import permissions
 from safety.clock import local_date
 from safety.demo import org as demo
 from safety.extensions import db
-from safety.models import Hazard, User
+from safety.models import Hazard, ResponsibilityKind, User
 from safety.services import hazards
+from safety.services.hazards.procedure import holders_with
 from safety.services.org import holders_on
 
 
@@ -54,6 +55,8 @@ class Story:
     due: int = 7
     photo: tuple[int, int, int] | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    #: A major hazard's item of the 2017 chemical criteria (判定标准).
+    criterion: str | None = None
 
 
 PLAN = {
@@ -90,8 +93,9 @@ STORIES: list[Story] = [
         "2#氨气泄漏报警仪探头超期未标定，测试时无报警输出，联锁风机不启动。",
         "wufang",
         age=20,
-        steps=["assign", "authority"],
+        steps=["assign", "report_authority"],
         level="major",
+        criterion="HG2017-12",
         risk=(6, 6, 40),
         post=(demo.SODA_CARB, demo.SAFETY_OFFICER),
         measures="更换报警仪探头并重新标定，恢复与事故风机的联锁，每月测试一次。",
@@ -180,8 +184,9 @@ STORIES: list[Story] = [
         "施工单位进入调节池清淤，未办理有限空间作业票，池外无监护人，未检测气体。",
         "tianye",
         age=14,
-        steps=["assign", "authority", "submit"],
+        steps=["assign", "report_authority", "submit"],
         level="major",
+        criterion="HG2017-18",
         risk=(6, 3, 40),
         post=(demo.SEWAGE, demo.BRANCH_SAFETY_DEPUTY),
         measures="立即停止作业，补办作业票，配备气体检测仪和监护人，对施工单位开展专项培训。",
@@ -227,8 +232,9 @@ STORIES: list[Story] = [
         "消防喷淋系统雨淋阀锈蚀，试验时无法完全开启。",
         "zhuwei",
         age=40,
-        steps=["assign", "authority", "submit", "verify", "write_off"],
+        steps=["assign", "report_authority", "submit", "verify", "write_off"],
         level="major",
+        criterion="HG2017-05",
         risk=(3, 6, 100),
         post=(demo.SODA, demo.PLANT_SAFETY_DEPUTY),
         measures="更换雨淋阀组，进行喷淋试验，纳入月度消防设施检查。",
@@ -327,11 +333,62 @@ def _who(
 def load(*, now: datetime) -> list[dict[str, Any]]:
     """Add whichever demo hazards are missing; no new logins."""
     admin = demo.find_user(demo.ADMIN_EMAIL)
+    hazards.ensure_builtin_criteria()
     existing = set(db.session.scalars(sa.select(Hazard.title)))
     for story in STORIES:
         if story.title not in existing:
             _tell(story, admin, now)
     return []
+
+
+#: step → (who may do it, or None for the accountable holders; data for the service).
+WHO: dict[str, Callable[[User | None, Hazard, date], bool] | None] = {
+    "assign": permissions.can_manage_hazard,
+    "approve_plan": permissions.can_approve_plan,
+    "report_authority": permissions.can_manage_hazard,
+    "submit": None,
+    "verify": permissions.can_verify_hazard,
+    "reject": permissions.can_verify_hazard,
+    "void": permissions.can_manage_hazard,
+    "write_off": permissions.can_manage_hazard,
+}
+
+
+def _step_data(story: Story, hazard: Hazard, step: str, day: date, deadline: date) -> dict:
+    """What the person taking ``step`` types in, for the single service entry point."""
+    note = story.notes.get(step)
+    if step == "assign":
+        post = demo.find_post(*story.post) if story.post else None
+        values: dict[str, Any] = {
+            "accountable_post_id": post.id if post else None,
+            "deadline": deadline,
+            "measures": story.measures,
+            "funds": story.funds,
+            "contingency_plan": story.contingency,
+        }
+        if story.level == "major":
+            values["plan"] = PLAN
+            values["stop_work"] = True
+        return values
+    return {
+        "approve_plan": {"note": note or "同意该治理方案，按期完成。"},
+        "report_authority": {
+            "authority": "市应急管理局",
+            "reported_on": day,
+            "listed": True,
+            "supervision_deadline": deadline,
+        },
+        "submit": {"note": note or "已按要求整改完毕。"},
+        "verify": {"note": note, "evaluation": "经评估，隐患已消除，防范措施有效。"},
+        "reject": {"note": note or "整改不到位。"},
+        "void": {"reason": note or "重复上报。"},
+        "write_off": {
+            "authority": "市应急管理局",
+            "decided_on": day,
+            "document_no": "应急核〔2026〕12号",
+            "note": note,
+        },
+    }[step]
 
 
 def _tell(story: Story, admin: User, now: datetime) -> None:
@@ -343,6 +400,7 @@ def _tell(story: Story, admin: User, now: datetime) -> None:
         "title": story.title,
         "unit_id": demo.find_unit(story.unit).id,
         "level": story.level,
+        "criterion": story.criterion,
         "location": story.location,
         "category": story.category,
         "description": story.description,
@@ -354,67 +412,31 @@ def _tell(story: Story, admin: User, now: datetime) -> None:
     hazard = hazards.report_hazard(_user(story.reporter), data, now=at, photos=photos)
     candidates = _candidates(story, today)
     deadline = today + timedelta(days=story.due)
-    for index, step in enumerate(story.steps, start=1):
+    steps = list(story.steps)
+    if story.level == "major" and "assign" in steps:
+        steps.insert(steps.index("assign") + 1, "approve_plan")
+    for index, step in enumerate(steps, start=1):
         # Space the steps out between the report and today.
         step_day = min(today, day + timedelta(days=index * max(1, story.age // 6)))
         step_at = min(at + (step_day - day), now)
-        kw: dict[str, Any] = {"version": hazard.version, "now": step_at, "today": step_day}
-        note = story.notes.get(step)
-        if step == "assign":
-            post = demo.find_post(*story.post) if story.post else None
-            actor = _who(permissions.can_manage_hazard, hazard, step_day, candidates, admin)
-            values = {
-                "accountable_post_id": post.id if post else None,
-                "deadline": max(deadline, step_day),
-                "measures": story.measures,
-                "funds": story.funds,
-                "contingency_plan": story.contingency,
-            }
-            if story.level == "major":
-                values["plan"] = PLAN
-            if deadline < step_day:  # an overdue story: the deadline was set back then
-                values["deadline"] = deadline
-                kw["today"] = deadline
-            hazards.assign_hazard(actor, hazard, values, **kw)
-        elif step == "submit":
+        act_day = step_day
+        if step == "assign" and deadline < step_day:  # overdue: the deadline was set back then
+            act_day = deadline
+        check = WHO[step]
+        if check is None:
             holders = holders_on([hazard.accountable_post_id], step_day)[hazard.accountable_post_id]
             actor = holders[0] if holders else admin
-            hazards.submit_hazard(actor, hazard, note=note or "已按要求整改完毕。", **kw)
-        elif step == "verify":
+        elif step == "approve_plan":  # the principal: main for the unit or above
+            principals = holders_with(hazard.unit_id, {ResponsibilityKind.MAIN}, step_day)
+            actor = principals[0] if principals else admin
+        else:
             actor = _who(
-                permissions.can_verify_hazard,
+                check,
                 hazard,
                 step_day,
                 candidates,
                 admin,
-                not_user=hazard.submitted_by_id,
+                not_user=hazard.submitted_by_id if step in ("verify", "reject") else None,
             )
-            hazards.verify_hazard(actor, hazard, note=note, **kw)
-        elif step == "reject":
-            actor = _who(
-                permissions.can_verify_hazard,
-                hazard,
-                step_day,
-                candidates,
-                admin,
-                not_user=hazard.submitted_by_id,
-            )
-            hazards.reject_hazard(actor, hazard, note=note or "整改不到位。", **kw)
-        elif step == "void":
-            actor = _who(permissions.can_manage_hazard, hazard, step_day, candidates, admin)
-            hazards.void_hazard(actor, hazard, reason=note or "重复上报。", **kw)
-        elif step == "authority":
-            actor = _who(permissions.can_manage_hazard, hazard, step_day, candidates, admin)
-            hazards.record_authority(
-                actor,
-                hazard,
-                {
-                    "reported_to_authority_on": step_day,
-                    "listed_for_supervision": True,
-                    "supervising_authority": "市应急管理局",
-                },
-                **kw,
-            )
-        elif step == "write_off":
-            actor = _who(permissions.can_manage_hazard, hazard, step_day, candidates, admin)
-            hazards.write_off_hazard(actor, hazard, written_off_on=step_day, note=note, **kw)
+        values = _step_data(story, hazard, step, step_day, max(deadline, act_day))
+        hazards.perform(hazard, step, actor, values, hazard.version, now=step_at, today=act_day)

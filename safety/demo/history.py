@@ -194,6 +194,7 @@ def _report(
             "title": title,
             "unit_id": demo_org.find_unit(unit_code).id,
             "level": level,
+            "criterion": "HG2017-12" if level == "major" else None,
             "description": f"{location}：{title}。",
             "location": location,
             "category": category,
@@ -226,7 +227,14 @@ def _assign(
     }
     if hazard.level.value == "major":
         data["plan"] = PLAN
-    return svc.assign_hazard(actor, hazard, data, version=hazard.version, now=at, today=day)
+    svc.assign_hazard(actor, hazard, data, version=hazard.version, now=at, today=day)
+    if hazard.level.value == "major":  # the principal approves the 治理方案 (contract §7)
+        from safety.models import ResponsibilityKind
+        from safety.services.hazards.procedure import holders_with
+
+        principals = holders_with(hazard.unit_id, {ResponsibilityKind.MAIN}, day) or [admin]
+        svc.perform(hazard, "approve_plan", principals[0], {}, hazard.version, now=at, today=day)
+    return hazard
 
 
 def _carried_over_hazard(admin: User, today: date) -> int:
@@ -393,6 +401,7 @@ def _take_through_the_loop(
         verifier,
         hazard,
         note="现场复查合格，同意销号。",
+        evaluation="经评估隐患已消除。" if hazard.level.value == "major" else None,
         version=hazard.version,
         now=_at(verify_day, 11),
         today=verify_day,

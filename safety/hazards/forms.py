@@ -41,8 +41,23 @@ def as_choices(pairs: list[tuple[str, Any]], *, blank: bool = True) -> list[Sele
     return head + [SelectChoice(value, label) for value, label in pairs]
 
 
+class _LecLabel:
+    """``"6 · Quite possible"`` translated when rendered, not when imported."""
+
+    def __init__(self, value: float, label: Any) -> None:
+        self.value, self.label = value, label
+
+    def __str__(self) -> str:
+        return f"{self.value:g} · {self.label}"
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+
+        return str(escape(str(self)))
+
+
 def _lec_choices(table: list) -> list[SelectChoice]:
-    return as_choices([(f"{value:g}", f"{value:g} · {label}") for value, label in table])
+    return as_choices([(f"{value:g}", _LecLabel(value, label)) for value, label in table])
 
 
 class ReportForm(FlaskForm):
@@ -59,11 +74,28 @@ class ReportForm(FlaskForm):
         choices=as_choices([(c, CATEGORY_LABELS[c]) for c in CATEGORIES]),
         validate_choice=False,
     )
+    criterion = SelectField(
+        _l("Criterion (判定标准)"),
+        choices=[],
+        validate_choice=False,
+        render_kw={"data-search": "1"},
+        description=_l("A major hazard must meet an item of the published criteria."),
+    )
+    basis = StringField(
+        _l("Rule or standard it breaks"),
+        render_kw={"maxlength": 500},
+        description=_l("Optional for a general hazard."),
+    )
     location = StringField(_l("Location"), render_kw={"maxlength": 300})
     description = TextAreaField(_l("Hazard description"))
     found_at = StringField(
-        _l("Found at"), render_kw={"type": "datetime-local"}, description=_l("Leave empty for now.")
+        _l("Date found"),
+        render_kw={"type": "datetime-local"},
+        description=_l("Leave empty for now."),
     )
+    fixed_on_spot = BooleanField(_l("Put right on the spot (即查即改)"))
+    measures = TextAreaField(_l("What was done"))
+    confirm_similar = HiddenField()
     risk_l = SelectField(_l("L · likelihood"), choices=_lec_choices(LEC_L), validate_choice=False)
     risk_e = SelectField(_l("E · exposure"), choices=_lec_choices(LEC_E), validate_choice=False)
     risk_c = SelectField(_l("C · consequence"), choices=_lec_choices(LEC_C), validate_choice=False)
@@ -80,13 +112,19 @@ class _VersionedForm(FlaskForm):
 
 
 class AssignForm(_VersionedForm):
-    accountable_post_id = SelectField(_l("Accountable post"), choices=[], validate_choice=False)
+    accountable_post_id = SelectField(
+        _l("Accountable post"),
+        choices=[],
+        validate_choice=False,
+        render_kw={"data-search": "1", "aria-describedby": "post-search-hint"},
+    )
     deadline = StringField(_l("Deadline"), render_kw={"type": "date"})
     measures = TextAreaField(_l("Measures"))
     funds = StringField(
         _l("Funds (yuan)"), render_kw={"inputmode": "decimal", "autocomplete": "off"}
     )
-    contingency_plan = TextAreaField(_l("Contingency plan"))
+    contingency_plan = TextAreaField(_l("Preventive and emergency measures"))
+    stop_work = BooleanField(_l("People withdrawn or work stopped (停产停业)"))
     plan_objective = TextAreaField(PLAN_LABELS["objective"])
     plan_methods = TextAreaField(PLAN_LABELS["methods"])
     plan_resources = TextAreaField(PLAN_LABELS["resources"])
@@ -106,6 +144,9 @@ class SubmitForm(_VersionedForm):
 
 class VerifyForm(_VersionedForm):
     note = TextAreaField(_l("Verification note"))
+    evaluation = TextAreaField(
+        _l("Evaluation (评估)"), description=_l("Required for a major hazard.")
+    )
     submit = SubmitField(_l("Verify and close"))
 
 
@@ -117,25 +158,58 @@ class RejectForm(_VersionedForm):
 class ExtendForm(_VersionedForm):
     deadline = StringField(_l("New deadline"), render_kw={"type": "date"})
     reason = TextAreaField(_l("Reason"))
-    submit = SubmitField(_l("Extend deadline"))
+    submit = SubmitField(_l("Extend the rectification deadline"))
+
+
+class RequestExtensionForm(_VersionedForm):
+    deadline = StringField(_l("New deadline"), render_kw={"type": "date"})
+    reason = TextAreaField(_l("Reason"))
+    submit = SubmitField(_l("Ask for more time"))
+
+
+class RefuseExtensionForm(_VersionedForm):
+    reason = TextAreaField(_l("Reason"))
+    submit = SubmitField(_l("Refuse the extension"))
 
 
 class VoidForm(_VersionedForm):
     reason = TextAreaField(_l("Reason"))
-    submit = SubmitField(_l("Void"))
+    submit = SubmitField(_l("Void this hazard"))
+
+
+class ApprovePlanForm(_VersionedForm):
+    note = TextAreaField(_l("Note"))
+    submit = SubmitField(_l("Approve the plan"))
 
 
 class AuthorityForm(_VersionedForm):
-    reported_to_authority_on = StringField(
-        _l("Reported to the authority on"), render_kw={"type": "date"}
+    authority = StringField(_l("Authority"), render_kw={"maxlength": 200})
+    reported_on = StringField(_l("Reported to the authority on"), render_kw={"type": "date"})
+    listed = BooleanField(_l("Listed for supervision (挂牌督办)"))
+    supervision_deadline = StringField(_l("Supervision deadline"), render_kw={"type": "date"})
+    submit = SubmitField(_l("Record the report to the authority"))
+
+
+class RegradeForm(_VersionedForm):
+    level = SelectField(
+        _l("Grade"),
+        choices=as_choices([(lv.value, label) for lv, label in LEVEL_LABELS.items()]),
+        validate_choice=False,
     )
-    listed_for_supervision = BooleanField(_l("Listed for supervision (挂牌督办)"))
-    supervising_authority = StringField(_l("Supervising authority"))
-    submit = SubmitField(_l("Save"))
+    criterion = SelectField(
+        _l("Criterion (判定标准)"),
+        choices=[],
+        validate_choice=False,
+        render_kw={"data-search": "1"},
+    )
+    reason = TextAreaField(_l("Reason"))
+    submit = SubmitField(_l("Change the grade"))
 
 
 class WriteOffForm(_VersionedForm):
-    written_off_on = StringField(_l("Written off on (核销)"), render_kw={"type": "date"})
+    authority = StringField(_l("Authority"), render_kw={"maxlength": 200})
+    decided_on = StringField(_l("Written off on (核销)"), render_kw={"type": "date"})
+    document_no = StringField(_l("Document number"), render_kw={"maxlength": 100})
     note = TextAreaField(_l("Note"))
     submit = SubmitField(_l("Write off"))
 
@@ -146,7 +220,31 @@ ACTION_FORMS: dict[str, type[_VersionedForm]] = {
     "verify": VerifyForm,
     "reject": RejectForm,
     "extend": ExtendForm,
+    "request_extension": RequestExtensionForm,
+    "refuse_extension": RefuseExtensionForm,
     "void": VoidForm,
-    "authority": AuthorityForm,
+    "approve_plan": ApprovePlanForm,
+    "report_authority": AuthorityForm,
+    "regrade": RegradeForm,
     "write_off": WriteOffForm,
 }
+
+#: Form fields → the service's data keys, per action (everything but version/submit).
+FORM_DATA_SKIP = frozenset({"csrf_token", "version", "submit", "photos"})
+
+
+def form_data(action: str, form: Any) -> dict[str, Any]:
+    """The data :func:`safety.services.hazards.perform` takes, from an action form."""
+    data: dict[str, Any] = {}
+    plan: dict[str, Any] = {}
+    for f in form:
+        name = f.short_name
+        if name in FORM_DATA_SKIP:
+            continue
+        if name.startswith("plan_"):
+            plan[name.removeprefix("plan_")] = f.data
+        else:
+            data[name] = f.data
+    if action == "assign":
+        data["plan"] = plan
+    return data

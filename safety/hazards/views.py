@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -23,10 +22,9 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from safety import clock
-from safety.extensions import db
 from safety.hazards import bp
-from safety.hazards.forms import ACTION_FORMS, ReportForm, as_choices
-from safety.models import Hazard, HazardLevel, HazardStatus, Post, Unit, User
+from safety.hazards.forms import ACTION_FORMS, ReportForm, as_choices, form_data
+from safety.models import Hazard, HazardLevel, HazardStatus, User
 from safety.services import hazards as svc
 from safety.services import ledger, photos
 from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -44,36 +42,13 @@ def _user() -> User:
 
 
 def unit_choices() -> list[tuple[str, str]]:
-    """Units in tree order, indented (one query)."""
-    units = db.session.execute(sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id)).all()
-    children: dict[int | None, list[Any]] = {}
-    for row in units:
-        children.setdefault(row.parent_id, []).append(row)
-    ids = {row.id for row in units}
-    roots = [row for row in units if row.parent_id is None or row.parent_id not in ids]
-    result: list[tuple[str, str]] = []
-    seen: set[int] = set()
-
-    def walk(row: Any, depth: int) -> None:
-        if row.id in seen:
-            return
-        seen.add(row.id)
-        result.append((str(row.id), "\u3000" * depth + row.name))
-        for child in sorted(children.get(row.id, []), key=lambda r: r.code):
-            walk(child, depth + 1)
-
-    for root in sorted(roots, key=lambda r: r.code):
-        walk(root, 0)
-    return result
+    return svc.unit_choices()
 
 
-def post_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        sa.select(Post.id, Post.title, Unit.name)
-        .join(Unit, Unit.id == Post.unit_id)
-        .order_by(Unit.code, Post.id)
-    ).all()
-    return [(str(pid), f"{unit} · {title}") for pid, title, unit in rows]
+def criterion_choices(sets: list[Any] | None = None) -> list[tuple[str, str]]:
+    """Items of every published 判定标准 set, labelled with their code."""
+    sets = svc.criteria_sets() if sets is None else sets
+    return [(code, f"{code} {text}") for c in sets for code, text in c.items]
 
 
 # --- filters ------------------------------------------------------------------------
@@ -150,7 +125,7 @@ def index() -> str:
         limit=limit,
         page_sizes=PAGE_SIZES,
         units=unit_choices(),
-        posts=post_choices(),
+        posts=[(str(o.id), f"{o.unit} · {o.title}") for o in svc.post_options(None, today)],
         statuses=svc.STATUS_LABELS,
         levels=svc.LEVEL_LABELS,
         next_url=(
@@ -190,19 +165,32 @@ def new() -> Any:
     """Report a hazard (phone-friendly; several photos)."""
     form = ReportForm()
     form.unit_id.choices = as_choices(unit_choices())
+    form.criterion.choices = as_choices(criterion_choices())
     if request.method == "GET" and request.args.get("unit_id"):
         form.unit_id.data = request.args["unit_id"]
+    similar: list[Hazard] = []
     if form.validate_on_submit():
         data = {
             "title": form.title.data,
             "unit_id": form.unit_id.data,
             "level": form.level.data,
+            "criterion": form.criterion.data,
+            "basis": form.basis.data,
             "category": form.category.data,
             "location": form.location.data,
             "description": form.description.data,
             "found_at": form.found_at.data,
             "risk": {"l": form.risk_l.data, "e": form.risk_e.data, "c": form.risk_c.data},
+            "fixed_on_spot": form.fixed_on_spot.data,
+            "measures": form.measures.data,
         }
+        if form.confirm_similar.data != "1":
+            similar = svc.similar_open_hazards(form.unit_id.data, form.title.data)
+        if similar:
+            form.confirm_similar.data = "1"
+            return render_template(
+                "hazards/new.html", form=form, bands=svc.risk_bands(), similar=similar
+            ), 200
         try:
             hazard = svc.report_hazard(
                 _user(), data, now=clock.now(), photos=request.files.getlist(form.photos.name)
@@ -218,6 +206,7 @@ def new() -> Any:
         "hazards/new.html",
         form=form,
         bands=svc.risk_bands(),
+        similar=similar,
     ), (422 if form.errors else 200)
 
 
@@ -238,13 +227,15 @@ def apply_errors(form: Any, error: ValidationError) -> None:
 
 
 def _load(hazard_id: int) -> Hazard:
-    hazard = db.session.get(Hazard, hazard_id)
-    if hazard is None:
+    try:
+        return svc.get_hazard(hazard_id)
+    except NotFound:
         abort(404)
-    return hazard
 
 
-def _forms_for(hazard: Hazard, allowed: dict[str, bool], posted: Any = None) -> dict[str, Any]:
+def _forms_for(
+    hazard: Hazard, allowed: dict[str, bool], posted: Any = None, criteria: Any = None
+) -> dict[str, Any]:
     """A fresh form for each permitted action; ``posted`` replaces the one submitted."""
     forms: dict[str, Any] = {}
     for action, ok in allowed.items():
@@ -255,26 +246,36 @@ def _forms_for(hazard: Hazard, allowed: dict[str, bool], posted: Any = None) -> 
             continue
         form = ACTION_FORMS[action](formdata=None, prefix=action)
         form.version.data = str(hazard.version)
-        if action == "assign":
-            form.accountable_post_id.choices = as_choices(post_choices())
-            if hazard.accountable_post_id:
-                form.accountable_post_id.data = str(hazard.accountable_post_id)
-        if action == "authority":
-            form.reported_to_authority_on.data = (
-                hazard.reported_to_authority_on.isoformat()
-                if hazard.reported_to_authority_on
-                else ""
-            )
-            form.listed_for_supervision.data = hazard.listed_for_supervision
-            form.supervising_authority.data = hazard.supervising_authority or ""
+        _fill_choices(action, form, hazard, criteria)
+        if action == "assign" and hazard.accountable_post_id:
+            form.accountable_post_id.data = str(hazard.accountable_post_id)
+        if action == "report_authority":
+            form.authority.data = hazard.supervising_authority or ""
+            form.listed.data = hazard.listed_for_supervision
+        if action == "write_off":
+            form.authority.data = hazard.supervising_authority or ""
+        if action == "extend" and hazard.extension_requested:
+            form.deadline.data = hazard.extension_requested.isoformat()
+            form.reason.data = hazard.extension_reason or ""
         forms[action] = form
     return forms
+
+
+def _fill_choices(action: str, form: Any, hazard: Hazard, criteria: Any = None) -> None:
+    """Options of the selects: posts (own unit first, with holders) and criteria."""
+    if action == "assign":
+        form.accountable_post_id.choices = as_choices(
+            [(str(o.id), o.label) for o in svc.post_options(hazard.unit_id, clock.today())]
+        )
+    if action == "regrade":
+        form.criterion.choices = as_choices(criterion_choices(criteria))
 
 
 def render_detail(hazard: Hazard, posted: Any = None, status: int = 200) -> tuple[str, int]:
     today = clock.today()
     detail = svc.hazard_detail(hazard, today=today)
     allowed = svc.allowed_actions(_user(), hazard, today)
+    criteria = svc.criteria_sets()
     row = row_for(hazard, detail.holders, today)
     history = [
         {
@@ -293,10 +294,12 @@ def render_detail(hazard: Hazard, posted: Any = None, status: int = 200) -> tupl
             history=history,
             other_photos=detail.photos.get(None, []),
             people=detail.people,
-            forms=_forms_for(hazard, allowed, posted),
+            forms=_forms_for(hazard, allowed, posted, criteria),
             plan_parts=[(p, svc.PLAN_LABELS[p]) for p in svc.PLAN_PARTS],
             category_label=svc.CATEGORY_LABELS.get(hazard.category or "", hazard.category),
             is_major=hazard.level == HazardLevel.MAJOR,
+            steps=svc.major_steps(hazard, today) if hazard.level == HazardLevel.MAJOR else [],
+            criterion_text={k: t for c in criteria for k, t in c.items}.get(hazard.criterion or ""),
         ),
         status,
     )
@@ -309,62 +312,52 @@ def detail(hazard_id: int) -> Any:
     return render_detail(_load(hazard_id))
 
 
-def _call(action: str, hazard: Hazard, form: Any) -> Hazard:
-    """Run the service behind one action form."""
-    user, now, today = _user(), clock.now(), clock.today()
-    version = form.version.data
-    if action == "assign":
-        data: dict[str, Any] = {
-            "accountable_post_id": form.accountable_post_id.data,
-            "deadline": form.deadline.data,
-            "measures": form.measures.data,
-            "funds": form.funds.data,
-            "contingency_plan": form.contingency_plan.data,
-            "plan": {p: getattr(form, f"plan_{p}").data for p in svc.PLAN_PARTS},
-        }
-        return svc.assign_hazard(user, hazard, data, version=version, now=now, today=today)
-    if action == "submit":
-        files = request.files.getlist(form.photos.name)
-        return svc.submit_hazard(
-            user, hazard, note=form.note.data, version=version, now=now, today=today, photos=files
-        )
-    if action == "verify":
-        return svc.verify_hazard(
-            user, hazard, note=form.note.data, version=version, now=now, today=today
-        )
-    if action == "reject":
-        return svc.reject_hazard(
-            user, hazard, note=form.note.data, version=version, now=now, today=today
-        )
-    if action == "extend":
-        return svc.extend_hazard(
-            user,
-            hazard,
-            deadline=form.deadline.data,
-            reason=form.reason.data,
-            version=version,
-            now=now,
-            today=today,
-        )
-    if action == "void":
-        return svc.void_hazard(
-            user, hazard, reason=form.reason.data, version=version, now=now, today=today
-        )
-    if action == "authority":
-        data = {
-            "reported_to_authority_on": form.reported_to_authority_on.data,
-            "listed_for_supervision": form.listed_for_supervision.data,
-            "supervising_authority": form.supervising_authority.data,
-        }
-        return svc.record_authority(user, hazard, data, version=version, now=now, today=today)
-    return svc.write_off_hazard(
-        user,
-        hazard,
-        written_off_on=form.written_off_on.data,
-        note=form.note.data,
-        version=version,
-        now=now,
+@bp.route("/major")
+@login_required
+def major_board() -> str:
+    """重大隐患动态清零: every open major hazard with its 五落实, most at risk first."""
+    today = clock.today()
+    return render_template(
+        "hazards/major_board.html",
+        rows=[
+            {**row_for(r.hazard, r.holders, today), "days_to_deadline": r.days_left}
+            for r in svc.major_board(today)
+        ],
         today=today,
+    )
+
+
+@bp.route("/<int:hazard_id>/authority-report")
+@login_required
+def authority_report(hazard_id: int) -> Any:
+    """The printable report of a major hazard to the authority, in its three parts."""
+    hazard = _load(hazard_id)
+    if hazard.level != HazardLevel.MAJOR:
+        abort(404)
+    today = clock.today()
+    detail = svc.hazard_detail(hazard, today=today)
+    return render_template(
+        "hazards/authority_report.html",
+        hazard=hazard,
+        row=row_for(hazard, detail.holders, today),
+        criterion_text=svc.criterion_texts().get(hazard.criterion or ""),
+        plan_parts=[(p, svc.PLAN_LABELS[p]) for p in svc.PLAN_PARTS],
+        today=today,
+    )
+
+
+def _call(action: str, hazard: Hazard, form: Any) -> Hazard:
+    """Run one action form through the service's single entry point."""
+    files = request.files.getlist(form.photos.name) if hasattr(form, "photos") else ()
+    return svc.perform(
+        hazard,
+        action,
+        _user(),
+        form_data(action, form),
+        form.version.data,
+        now=clock.now(),
+        today=clock.today(),
+        photos=files,
     )
 
 
@@ -376,7 +369,11 @@ def _done_message(action: str) -> str:
         "reject": _("Rejected; the hazard is back in rectification."),
         "extend": _("Deadline extended."),
         "void": _("The hazard is void."),
-        "authority": _("Saved."),
+        "request_extension": _("Extension requested; the managers are told."),
+        "refuse_extension": _("Extension refused."),
+        "approve_plan": _("Plan approved."),
+        "report_authority": _("Saved."),
+        "regrade": _("Grade changed."),
         "write_off": _("Written off."),
     }[action]
 
@@ -389,25 +386,24 @@ def act(hazard_id: int, action: str) -> Any:
         abort(404)
     hazard = _load(hazard_id)
     form = ACTION_FORMS[action](prefix=action)
-    if action == "assign":
-        form.accountable_post_id.choices = as_choices(post_choices())
+    _fill_choices(action, form, hazard)
     if not form.validate_on_submit():
         flash(_("The form expired; please send it again."), "error")
         return redirect(url_for("hazards.detail", hazard_id=hazard.id))
     try:
         _call(action, hazard, form)
     except ValidationError as error:
-        db.session.rollback()
+        svc.discard_changes()
         hazard = _load(hazard_id)
         apply_errors(form, error)
         flash(_("Please correct the marked fields."), "error")
         return render_detail(hazard, posted=(action, form), status=422)
     except Conflict as error:
-        db.session.rollback()
+        svc.discard_changes()
         flash(error.message, "error")
         return render_detail(_load(hazard_id), status=409)
     except Forbidden as error:
-        db.session.rollback()
+        svc.discard_changes()
         flash(error.message, "error")
         return render_detail(_load(hazard_id), status=403)
     flash(_done_message(action), "success")

@@ -16,7 +16,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from safety.models import HazardStatus, InspectionStatus, ItemResult, PlanKind
+from safety.models import InspectionStatus, ItemResult, PlanKind
+from safety.services.hazards.labels import STATUS_LABELS as HAZARD_STATUSES
 
 KIND_LABELS = {
     PlanKind.DAILY: _l("Daily"),
@@ -36,13 +37,7 @@ STATUS_LABELS = {
     InspectionStatus.DRAFT: _l("Draft"),
     InspectionStatus.SUBMITTED: _l("Submitted"),
 }
-HAZARD_STATUS_LABELS = {
-    HazardStatus.REPORTED: _l("Reported"),
-    HazardStatus.RECTIFYING: _l("Rectifying"),
-    HazardStatus.PENDING_VERIFICATION: _l("Pending verification"),
-    HazardStatus.CLOSED: _l("Closed"),
-    HazardStatus.VOID: _l("Void"),
-}
+HAZARD_STATUS_LABELS = HAZARD_STATUSES  # the hazard register's words, defined once
 LEVEL_LABELS = {"general": _l("General hazard"), "major": _l("Major hazard")}
 
 

@@ -15,6 +15,8 @@ from safety.models.duties import (
 )
 from safety.models.hazards import (
     OPEN_STATUSES,
+    CriteriaItem,
+    CriteriaSet,
     Hazard,
     HazardCounter,
     HazardEvent,
@@ -55,6 +57,8 @@ __all__ = [
     "Base",
     "Checklist",
     "ChecklistItem",
+    "CriteriaItem",
+    "CriteriaSet",
     "Duty",
     "DutyCategory",
     "EmailStatus",

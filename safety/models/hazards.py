@@ -25,12 +25,15 @@ class HazardStatus(enum.StrEnum):
     PENDING_VERIFICATION = "pending_verification"
     CLOSED = "closed"
     VOID = "void"
+    #: A listed (挂牌督办) major hazard, verified, waiting for the authority's 核销.
+    PENDING_WRITEOFF = "pending_writeoff"
 
 
 OPEN_STATUSES = (
     HazardStatus.REPORTED,
     HazardStatus.RECTIFYING,
     HazardStatus.PENDING_VERIFICATION,
+    HazardStatus.PENDING_WRITEOFF,
 )
 
 
@@ -61,6 +64,13 @@ class Hazard(IdMixin, CreatedMixin, Base):
     found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     found_on: Mapped[date]
     reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: A major hazard's item of the 判定标准 (e.g. ``HG2017-05``); a general
+    #: hazard may name the rule or standard it breaks in ``basis``.
+    criterion: Mapped[str | None] = mapped_column(sa.String(64))
+    basis: Mapped[str | None] = mapped_column(sa.String(500))
+    #: 重复隐患: like one closed in the same unit within the last 90 days.
+    repeat: Mapped[bool] = mapped_column(default=False)
+    repeat_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hazards.id"))
 
     # LEC risk assessment: D = L x E x C.
     risk_l: Mapped[float | None]
@@ -77,6 +87,14 @@ class Hazard(IdMixin, CreatedMixin, Base):
     #: schedule, safety_measures.
     plan: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Whether people were withdrawn or work stopped (major hazards, 停产停业).
+    stop_work: Mapped[bool] = mapped_column(default=False)
+    plan_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plan_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: Granted extensions (at most MAX_EXTENSIONS), and an open request if any.
+    extension_count: Mapped[int] = mapped_column(default=0)
+    extension_requested: Mapped[date | None]
+    extension_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -88,7 +106,12 @@ class Hazard(IdMixin, CreatedMixin, Base):
     reported_to_authority_on: Mapped[date | None]
     listed_for_supervision: Mapped[bool] = mapped_column(default=False)
     supervising_authority: Mapped[str | None] = mapped_column(sa.String(200))
+    supervision_deadline: Mapped[date | None]
+    #: 评估 after a major hazard's fix, required to verify it.
+    evaluation: Mapped[str | None] = mapped_column(sa.Text)
     written_off_on: Mapped[date | None]
+    write_off_authority: Mapped[str | None] = mapped_column(sa.String(200))
+    write_off_document: Mapped[str | None] = mapped_column(sa.String(100))
 
     #: Optimistic lock: every action carries the version the user saw.
     version: Mapped[int] = mapped_column(default=1)
@@ -97,6 +120,7 @@ class Hazard(IdMixin, CreatedMixin, Base):
     unit: Mapped[Unit] = relationship()
     accountable_post: Mapped[Post | None] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    repeat_of: Mapped[Hazard | None] = relationship(remote_side="Hazard.id")
     events: WriteOnlyMapped[HazardEvent] = relationship(
         order_by="HazardEvent.id", passive_deletes=True
     )
@@ -140,3 +164,31 @@ class HazardCounter(Base):
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class CriteriaSet(IdMixin, CreatedMixin, Base):
+    """A published set of 重大事故隐患判定标准; a revision is a new version."""
+
+    __tablename__ = "criteria_sets"
+    __table_args__ = (sa.UniqueConstraint("code", "version"),)
+
+    code: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    version: Mapped[str] = mapped_column(sa.String(32))
+    published: Mapped[bool] = mapped_column(default=True)
+
+    items: Mapped[list[CriteriaItem]] = relationship(
+        order_by="CriteriaItem.position", cascade="all, delete-orphan"
+    )
+
+
+class CriteriaItem(IdMixin, Base):
+    """One situation that makes a hazard major (判定情形)."""
+
+    __tablename__ = "criteria_items"
+    __table_args__ = (sa.UniqueConstraint("set_id", "code"),)
+
+    set_id: Mapped[int] = mapped_column(sa.ForeignKey("criteria_sets.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64), index=True)
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text)

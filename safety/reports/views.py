@@ -41,12 +41,9 @@ PDF = "application/pdf"
 
 
 def state_labels() -> dict[str, str]:
-    return {
-        "reported": _("Reported"),
-        "rectifying": _("Rectifying"),
-        "pending_verification": _("Pending verification"),
-        "closed": _("Closed"),
-    }
+    from safety.services.hazards.labels import status_labels
+
+    return status_labels(("reported", "rectifying", "pending_verification", "closed"))
 
 
 def category_labels() -> dict[str, str]:
@@ -67,7 +64,9 @@ def reason_labels() -> dict[str, str]:
 
 
 def level_labels() -> dict[str, str]:
-    return {"general": _("General"), "major": _("Major")}
+    from safety.services.hazards.labels import level_labels
+
+    return level_labels()
 
 
 def hazard_list_url(**params: Any) -> str:

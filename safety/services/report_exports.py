@@ -44,16 +44,15 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def _state_labels() -> dict[str, str]:
-    return {
-        "reported": _("Reported"),
-        "rectifying": _("Rectifying"),
-        "pending_verification": _("Pending verification"),
-        "closed": _("Closed"),
-    }
+    from safety.services.hazards.labels import status_labels
+
+    return status_labels(("reported", "rectifying", "pending_verification", "closed"))
 
 
 def _level_labels() -> dict[str, str]:
-    return {"general": _("General"), "major": _("Major")}
+    from safety.services.hazards.labels import level_labels
+
+    return level_labels()
 
 
 def _plan_labels() -> dict[str, str]:

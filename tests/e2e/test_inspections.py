@@ -80,7 +80,7 @@ def test_phone_inspection_from_qr_link_raises_a_hazard(phone_page: Page, sign_in
     findings = page.locator("#findings")
     link = findings.get_by_role("link", name=re.compile("煅烧车间3号桥架电缆破损"))
     expect(link).to_be_visible()
-    expect(findings).to_contain_text("已上报")
+    expect(findings).to_contain_text("待确认")
     expect(page.locator("img[src*='/inspections/photos/']")).to_have_count(1)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390 + 1, "the inspection page scrolls sideways on a phone"

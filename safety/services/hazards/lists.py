@@ -1,0 +1,363 @@
+"""Lists of hazards (page, API, export), counts, and one hazard's detail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from safety.extensions import db
+from safety.models import (
+    OPEN_STATUSES,
+    Hazard,
+    HazardEvent,
+    HazardLevel,
+    HazardPhoto,
+    HazardStatus,
+    Post,
+    PostHolder,
+    Unit,
+    User,
+)
+from safety.services.errors import ValidationError
+from safety.services.org import holders_on, holding_filter, unit_subtree_ids
+from safety.services.overdue import overdue_clause
+
+S = HazardStatus
+
+SORTS = ("id", "found", "deadline")
+FAR_FUTURE = date(9999, 12, 31)
+
+
+@dataclass
+class HazardFilters:
+    """What a list (page, API, export) is narrowed to; all optional."""
+
+    status: list[HazardStatus] = field(default_factory=list)
+    unit_id: int | None = None
+    level: HazardLevel | None = None
+    overdue: bool | None = None
+    accountable_post_id: int | None = None
+    mine: bool = False
+    q: str | None = None
+    sort: str = "id"
+
+
+def filtered_query(
+    filters: HazardFilters, *, user: User | None, today: date
+) -> sa.Select[tuple[Hazard]]:
+    """SELECT of hazards matching ``filters`` (no order, no limit)."""
+    stmt = sa.select(Hazard)
+    if filters.status:
+        stmt = stmt.where(Hazard.status.in_(filters.status))
+    if filters.unit_id is not None:
+        stmt = stmt.where(Hazard.unit_id.in_(unit_subtree_ids(filters.unit_id)))
+    if filters.level is not None:
+        stmt = stmt.where(Hazard.level == filters.level)
+    if filters.overdue is True:
+        stmt = stmt.where(overdue_clause(today))
+    elif filters.overdue is False:
+        stmt = stmt.where(sa.not_(overdue_clause(today)))
+    if filters.accountable_post_id is not None:
+        stmt = stmt.where(Hazard.accountable_post_id == filters.accountable_post_id)
+    if filters.mine and user is not None:
+        held = sa.select(PostHolder.post_id).where(
+            PostHolder.user_id == user.id, holding_filter(today)
+        )
+        stmt = stmt.where(
+            sa.or_(Hazard.reporter_id == user.id, Hazard.accountable_post_id.in_(held))
+        )
+    if filters.q:
+        pattern = (
+            "%"
+            + filters.q.strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+            + "%"
+        )
+        stmt = stmt.where(
+            sa.or_(
+                Hazard.number.ilike(pattern, escape="\\"),
+                Hazard.title.ilike(pattern, escape="\\"),
+                Hazard.description.ilike(pattern, escape="\\"),
+                Hazard.location.ilike(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def _sort_keys(sort: str) -> tuple[list[Any], list[bool]]:
+    """Key columns and whether each sorts descending."""
+    if sort == "found":
+        return [Hazard.found_on, Hazard.id], [True, True]
+    if sort == "deadline":
+        return [sa.func.coalesce(Hazard.deadline, FAR_FUTURE), Hazard.id], [False, False]
+    return [Hazard.id], [False]
+
+
+def _cursor_values(hazard: Hazard, sort: str) -> list[Any]:
+    if sort == "found":
+        return [hazard.found_on.isoformat(), hazard.id]
+    if sort == "deadline":
+        return [(hazard.deadline or FAR_FUTURE).isoformat(), hazard.id]
+    return [hazard.id]
+
+
+def _parse_cursor(cursor: str, sort: str) -> list[Any]:
+    from safety.services.cursors import decode_cursor
+
+    size = 1 if sort == "id" else 2
+    values = decode_cursor(cursor, size)
+    try:
+        if sort == "id":
+            return [int(values[0])]
+        return [date.fromisoformat(values[0]), int(values[1])]
+    except (TypeError, ValueError):
+        raise ValidationError({"cursor": _("Invalid cursor.")}) from None
+
+
+@dataclass
+class HazardPage:
+    items: list[Hazard]
+    next_cursor: str | None
+    holders: dict[int, list[User]]
+
+
+def list_hazards(
+    filters: HazardFilters,
+    *,
+    user: User | None,
+    today: date,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> HazardPage:
+    """One page of hazards with their unit, post and today's holders.
+
+    A constant number of queries whatever ``limit`` is: the page, units and
+    posts (selectin) and holders (one query).
+
+    :raise ValidationError: for a cursor this function did not hand out.
+    """
+    from safety.services.cursors import encode_cursor
+
+    sort = filters.sort if filters.sort in SORTS else "id"
+    keys, desc = _sort_keys(sort)
+    stmt = filtered_query(filters, user=user, today=today).options(
+        selectinload(Hazard.unit), selectinload(Hazard.accountable_post)
+    )
+    if cursor:
+        values = _parse_cursor(cursor, sort)
+        if all(desc):
+            stmt = stmt.where(sa.tuple_(*keys) < sa.tuple_(*values))
+        else:
+            stmt = stmt.where(sa.tuple_(*keys) > sa.tuple_(*values))
+    order = [k.desc() if d else k.asc() for k, d in zip(keys, desc, strict=True)]
+    rows = list(db.session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    items = rows[:limit]
+    next_cursor = encode_cursor(_cursor_values(items[-1], sort)) if len(rows) > limit else None
+    post_ids = {h.accountable_post_id for h in items if h.accountable_post_id is not None}
+    return HazardPage(items=items, next_cursor=next_cursor, holders=holders_on(post_ids, today))
+
+
+def iter_hazards(
+    filters: HazardFilters, *, user: User | None, today: date, batch: int = 500
+) -> Iterable[tuple[Hazard, list[User]]]:
+    """Every matching hazard with its accountable holders, a page at a time (exports)."""
+    cursor: str | None = None
+    while True:
+        page = list_hazards(filters, user=user, today=today, cursor=cursor, limit=batch)
+        for hazard in page.items:
+            yield hazard, page.holders.get(hazard.accountable_post_id, [])
+        for hazard in page.items:  # keep memory flat on large exports
+            db.session.expunge(hazard)
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def status_counts(unit_ids: Sequence[int] | None, *, today: date) -> dict[str, int]:
+    """Hazards per status (plus ``overdue``) in ``unit_ids`` (None: all), one query."""
+    stmt = sa.select(
+        Hazard.status,
+        sa.func.count(),
+        sa.func.sum(sa.case((overdue_clause(today), 1), else_=0)),
+    ).group_by(Hazard.status)
+    if unit_ids is not None:
+        stmt = stmt.where(Hazard.unit_id.in_(list(unit_ids)))
+    counts = {s.value: 0 for s in S}
+    counts["overdue"] = 0
+    for status, count, overdue in db.session.execute(stmt):
+        counts[HazardStatus(status).value] = int(count)
+        counts["overdue"] += int(overdue or 0)
+    return counts
+
+
+@dataclass
+class HazardDetail:
+    hazard: Hazard
+    events: list[HazardEvent]
+    photos: dict[int | None, list[HazardPhoto]]
+    holders: list[User]
+    people: dict[int, User]
+
+
+def hazard_detail(hazard: Hazard, *, today: date) -> HazardDetail:
+    """The hazard's history, photos by event and accountable holders (fixed query count)."""
+    events = list(
+        db.session.scalars(
+            sa.select(HazardEvent)
+            .where(HazardEvent.hazard_id == hazard.id)
+            .options(selectinload(HazardEvent.actor))
+            .order_by(HazardEvent.id)
+        )
+    )
+    by_event: dict[int | None, list[HazardPhoto]] = {}
+    for photo in db.session.scalars(
+        sa.select(HazardPhoto).where(HazardPhoto.hazard_id == hazard.id).order_by(HazardPhoto.id)
+    ):
+        by_event.setdefault(photo.event_id, []).append(photo)
+    if None in by_event and events:
+        # Photos copied from an inspection belong to no event: show them with the report.
+        by_event[events[0].id] = by_event.pop(None) + by_event.get(events[0].id, [])
+    holders = (
+        holders_on([hazard.accountable_post_id], today)[hazard.accountable_post_id]
+        if hazard.accountable_post_id is not None
+        else []
+    )
+    people_ids = {
+        i for i in (hazard.reporter_id, hazard.submitted_by_id, hazard.verified_by_id) if i
+    }
+    people = (
+        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(people_ids)))}
+        if people_ids
+        else {}
+    )
+    return HazardDetail(hazard, events, by_event, holders, people)
+
+
+def photo_for(name: str) -> HazardPhoto | None:
+    """The hazard photo row owning a stored file or thumbnail name."""
+    return db.session.scalar(
+        sa.select(HazardPhoto).where(
+            sa.or_(HazardPhoto.stored_name == name, HazardPhoto.thumb_name == name)
+        )
+    )
+
+
+def get_hazard(hazard_id: Any) -> Hazard:
+    """The hazard with this id.
+
+    :raise NotFound: when there is none.
+    """
+    from safety.services.errors import NotFound
+
+    try:
+        hazard = db.session.get(Hazard, int(hazard_id))
+    except (TypeError, ValueError, OverflowError):
+        hazard = None
+    if hazard is None:
+        raise NotFound(_("Hazard %(id)s not found", id=hazard_id))
+    return hazard
+
+
+def unit_choices() -> list[tuple[str, str]]:
+    """Units in tree order, indented (one query), for selects."""
+    units = db.session.execute(sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id)).all()
+    children: dict[int | None, list[Any]] = {}
+    for row in units:
+        children.setdefault(row.parent_id, []).append(row)
+    ids = {row.id for row in units}
+    result: list[tuple[str, str]] = []
+    seen: set[int] = set()
+    stack = [
+        (row, 0)
+        for row in sorted(
+            (r for r in units if r.parent_id is None or r.parent_id not in ids),
+            key=lambda r: r.code,
+            reverse=True,
+        )
+    ]
+    while stack:
+        row, depth = stack.pop()
+        if row.id in seen:
+            continue
+        seen.add(row.id)
+        result.append((str(row.id), "\u3000" * depth + row.name))
+        for child in sorted(children.get(row.id, []), key=lambda r: r.code, reverse=True):
+            stack.append((child, depth + 1))
+    return result
+
+
+@dataclass
+class PostOption:
+    """One choice of the 五定 post picker: the post, its unit and who holds it today."""
+
+    id: int
+    title: str
+    unit: str
+    holders: list[str]
+    own_unit: bool
+
+    @property
+    def label(self) -> str:
+        names = ", ".join(self.holders) if self.holders else _("vacant")
+        return f"{self.unit} · {self.title} ({names})"
+
+
+def post_options(unit_id: int | None, today: date) -> list[PostOption]:
+    """Every post with today's holders; those of ``unit_id`` first (two queries)."""
+    rows = db.session.execute(
+        sa.select(Post.id, Post.title, Post.unit_id, Unit.name)
+        .join(Unit, Unit.id == Post.unit_id)
+        .order_by(Unit.code, Post.id)
+    ).all()
+    holders = holders_on([r.id for r in rows], today)
+    options = [
+        PostOption(
+            id=r.id,
+            title=r.title,
+            unit=r.name,
+            holders=[u.name for u in holders.get(r.id, [])],
+            own_unit=r.unit_id == unit_id,
+        )
+        for r in rows
+    ]
+    return sorted(options, key=lambda o: not o.own_unit)
+
+
+@dataclass
+class BoardRow:
+    """One open major hazard on the 重大隐患动态清零 board."""
+
+    hazard: Hazard
+    holders: list[User]
+    days_left: int | None
+
+
+def major_board(today: date) -> list[BoardRow]:
+    """Every open major hazard, the most at risk of missing its deadline first.
+
+    Overdue ones lead (most days late first), then by days left; hazards
+    without a deadline yet (not assigned) come last. Three queries.
+    """
+    rows = list(
+        db.session.scalars(
+            sa.select(Hazard)
+            .where(Hazard.level == HazardLevel.MAJOR, Hazard.status.in_(OPEN_STATUSES))
+            .options(selectinload(Hazard.unit), selectinload(Hazard.accountable_post))
+        )
+    )
+    holders = holders_on({h.accountable_post_id for h in rows if h.accountable_post_id}, today)
+    board = [
+        BoardRow(
+            h,
+            holders.get(h.accountable_post_id, []),
+            (h.deadline - today).days if h.deadline is not None else None,
+        )
+        for h in rows
+    ]
+    board.sort(key=lambda r: (r.days_left is None, r.days_left or 0, r.hazard.id))
+    return board
