@@ -33,8 +33,34 @@ from safety.models.inspections import (
 )
 from safety.models.mail import EmailStatus, JobRun, OutboxEmail, ReminderDigest, ReminderItem
 from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Unit, User
+from safety.models.risks import (
+    AssessmentMethod,
+    CheckResult,
+    ControlCheck,
+    ControlCheckPhoto,
+    ControlKind,
+    ControlTier,
+    Risk,
+    RiskAssessment,
+    RiskControl,
+    RiskLevel,
+    RiskPoint,
+    RiskPointKind,
+)
 
 __all__ = [
+    "AssessmentMethod",
+    "CheckResult",
+    "ControlCheck",
+    "ControlCheckPhoto",
+    "ControlKind",
+    "ControlTier",
+    "Risk",
+    "RiskAssessment",
+    "RiskControl",
+    "RiskLevel",
+    "RiskPoint",
+    "RiskPointKind",
     "Acknowledgement",
     "ApiToken",
     "AuditEvent",
