@@ -157,6 +157,8 @@ class HazardSchema(Schema):
     listed_for_supervision = fields.Boolean()
     supervising_authority = fields.String(allow_none=True)
     written_off_on = fields.Date(allow_none=True)
+    risk_point_id = fields.Integer(allow_none=True)  # where a failed control check raised it
+    control_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -1011,7 +1011,9 @@ def find_gaps(today: date) -> list[dict[str, Any]]:
                 ),
             }
         )
-    return gaps
+    from safety.services.risks import find_risk_gaps  # 分级管控 gaps (contract §6)
+
+    return gaps + find_risk_gaps(today)
 
 
 # --- safety targets decomposed layer by layer --------------------------------------------
