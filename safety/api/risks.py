@@ -1,7 +1,9 @@
 """The risk register (安全风险分级管控): risk points, risks, assessments, controls, checks.
 
 Bodies are checked by :mod:`safety.services.risks` (one place for the rules),
-so a value off its scale is a 422 naming that field.
+so a value off its scale is a 422 naming that field, and an unknown id in the
+path is a 404 before the body is looked at. Required fields are the
+contract's (§6); the schemas here document them.
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ class _Lenient(Schema):
 
 
 class RiskPointInSchema(_Lenient):
-    unit_id = fields.Raw(required=True, metadata={"type": "integer"})
-    name = fields.Raw(required=True, metadata={"type": "string"})
+    unit_id = fields.Raw(load_default=None, metadata={"type": "integer"})
+    name = fields.Raw(load_default=None, metadata={"type": "string"})
     kind = fields.Raw(
-        required=True, metadata={"type": "string", "enum": ["installation", "place", "activity"]}
+        load_default=None,
+        metadata={"type": "string", "enum": ["installation", "place", "activity"]},
     )
     description = fields.Raw(load_default=None, metadata={"type": "string"})
     location = fields.Raw(load_default=None, metadata={"type": "string"})
@@ -59,8 +62,8 @@ _SCALE_DOC = "LEC: l 0.1–10, e 0.5–10, c 1–100 on the standard scales; LS:
 
 
 class AssessmentInSchema(_Lenient):
-    method = fields.Raw(required=True, metadata={"type": "string", "enum": ["lec", "ls"]})
-    l = fields.Raw(required=True, metadata={"type": "number", "description": _SCALE_DOC})  # noqa: E741
+    method = fields.Raw(load_default=None, metadata={"type": "string", "enum": ["lec", "ls"]})
+    l = fields.Raw(load_default=None, metadata={"type": "number", "description": _SCALE_DOC})  # noqa: E741
     e = fields.Raw(load_default=None, metadata={"type": "number", "description": "LEC only"})
     c = fields.Raw(load_default=None, metadata={"type": "number", "description": "LEC only"})
     s = fields.Raw(load_default=None, metadata={"type": "number", "description": "LS only"})
@@ -71,21 +74,21 @@ class AssessmentInSchema(_Lenient):
 
 
 class RiskInSchema(AssessmentInSchema):
-    event = fields.Raw(required=True, metadata={"type": "string"})
+    event = fields.Raw(load_default=None, metadata={"type": "string"})
     consequence = fields.Raw(load_default=None, metadata={"type": "string"})
 
 
 class ControlInSchema(_Lenient):
     kind = fields.Raw(
-        required=True,
+        load_default=None,
         metadata={
             "type": "string",
             "enum": ["engineering", "management", "training", "ppe", "emergency"],
         },
     )
-    text = fields.Raw(required=True, metadata={"type": "string"})
-    owner_post_id = fields.Raw(required=True, metadata={"type": "integer"})
-    check_every_days = fields.Raw(required=True, metadata={"type": "integer"})
+    text = fields.Raw(load_default=None, metadata={"type": "string"})
+    owner_post_id = fields.Raw(load_default=None, metadata={"type": "integer"})
+    check_every_days = fields.Raw(load_default=None, metadata={"type": "integer"})
 
 
 class CheckHazardInSchema(_Lenient):
@@ -96,7 +99,9 @@ class CheckHazardInSchema(_Lenient):
 
 
 class CheckInSchema(_Lenient):
-    result = fields.Raw(required=True, metadata={"type": "string", "enum": ["effective", "failed"]})
+    result = fields.Raw(
+        load_default=None, metadata={"type": "string", "enum": ["effective", "failed"]}
+    )
     note = fields.Raw(load_default=None, metadata={"type": "string"})
     hazard = fields.Raw(
         load_default=None,
