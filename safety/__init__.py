@@ -18,6 +18,7 @@ HTML_AREAS = (
     "matrix",
     "hazards",
     "inspections",
+    "risks",
     "reports",
     "notifications",
     "admin",
