@@ -554,12 +554,13 @@ def find_risk_gaps(today: date) -> list[dict[str, Any]]:
         .order_by(RiskPoint.unit_id, RiskPoint.id, Risk.id)
     ).all()
     controls = db.session.execute(
-        sa.select(RiskControl.id, RiskControl.risk_id, Post.id, Post.title, Post.unit_id)
+        sa.select(RiskControl.id, RiskControl.risk_id, Post.id, Post.title, Post.unit_id, Unit.name)
         .join(Post, Post.id == RiskControl.owner_post_id)
+        .join(Unit, Unit.id == Post.unit_id)
         .order_by(RiskControl.id)
     ).all()
     tiers: dict[int, list[ControlTier]] = {}
-    for _cid, rid, _pid, _title, unit_id in controls:
+    for _cid, rid, _pid, _title, unit_id, _unit in controls:
         tiers.setdefault(rid, []).append(tier_of_depth(depths.get(unit_id, 0)))
     gaps: list[dict[str, Any]] = []
     for rid, event, level, pid, point_name, unit_id in risks:
@@ -580,8 +581,8 @@ def find_risk_gaps(today: date) -> list[dict[str, Any]]:
             )
             gaps.append({"type": "risk_tier_too_low", **base, "message": message})
     owners: dict[int, tuple[str, int, list[int]]] = {}
-    for cid, _rid, post_id, title, unit_id in controls:
-        owners.setdefault(post_id, (title, unit_id, []))[2].append(cid)
+    for cid, _rid, post_id, title, unit_id, unit_name in controls:
+        owners.setdefault(post_id, (f"{title} ({unit_name})", unit_id, []))[2].append(cid)
     held = _held_post_ids(set(owners), today)
     for post_id, (title, unit_id, control_ids) in sorted(owners.items()):
         if post_id not in held:
