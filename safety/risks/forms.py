@@ -109,7 +109,9 @@ class ControlForm(FlaskForm):
 class CheckForm(FlaskForm):
     result = RadioField(
         _l("Result"),
-        choices=as_choices([("effective", _l("Effective")), ("failed", _l("Failed"))], blank=False),
+        choices=as_choices(
+            [("effective", _l("Control effective")), ("failed", _l("Control failed"))], blank=False
+        ),
         validate_choice=False,
     )
     note = TextAreaField(_l("What you found"), render_kw={"rows": 3})

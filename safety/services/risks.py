@@ -126,11 +126,11 @@ KIND_LABELS = {
     RiskPointKind.ACTIVITY: _l("Work activity"),
 }
 CONTROL_LABELS = {
-    ControlKind.ENGINEERING: _l("Engineering"),
-    ControlKind.MANAGEMENT: _l("Management"),
-    ControlKind.TRAINING: _l("Training"),
+    ControlKind.ENGINEERING: _l("Engineering measures"),
+    ControlKind.MANAGEMENT: _l("Management measures"),
+    ControlKind.TRAINING: _l("Training and education"),
     ControlKind.PPE: _l("Personal protection"),
-    ControlKind.EMERGENCY: _l("Emergency"),
+    ControlKind.EMERGENCY: _l("Emergency measures"),
 }
 TIER_ORDER = (ControlTier.COMPANY, ControlTier.PLANT, ControlTier.WORKSHOP, ControlTier.TEAM)
 TIER_LABELS = {
