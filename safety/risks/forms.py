@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    FileField,
     MultipleFileField,
     RadioField,
     SelectChoice,
@@ -142,3 +143,13 @@ class CheckForm(FlaskForm):
                 "criterion": self.hazard_criterion.data or None,
             }
         return data
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Excel file (.xlsx)"),
+        render_kw={
+            "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        },
+    )
+    submit = SubmitField(_l("Import"))

@@ -339,7 +339,7 @@ def create_risk_point(
     return point
 
 
-def _add_assessment(risk: Risk, g: Grade, actor: User | None, now: datetime) -> RiskAssessment:
+def add_assessment(risk: Risk, g: Grade, actor: User | None, now: datetime) -> RiskAssessment:
     assessment = RiskAssessment(
         risk_id=risk.id,
         method=g.method,
@@ -382,7 +382,7 @@ def create_risk(
     )
     db.session.add(risk)
     db.session.flush()
-    _add_assessment(risk, g, actor, now)
+    add_assessment(risk, g, actor, now)
     audit.record(
         actor,
         "risk.create",
@@ -405,7 +405,7 @@ def assess_risk(
     _raise(errors)
     assert g is not None
     before = (risk.score, risk.level)
-    assessment = _add_assessment(risk, g, actor, now)
+    assessment = add_assessment(risk, g, actor, now)
     audit.record(
         actor,
         "risk.assess",
