@@ -90,6 +90,7 @@ def index() -> str:
         tree=units_in_tree_order(),
         counts=risks_pages.level_counts_by_unit(),
         due=risks_pages.my_due_checks(_user(), today),
+        my_posts=risks_pages.my_posts(_user(), today),
         today=today,
         **_labels(),
     )

@@ -204,6 +204,14 @@ def post_controls(post: Post) -> list[tuple[RiskControl, Risk, RiskPoint]]:
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
+def my_posts(user: User, today: date) -> list[Post]:
+    """The posts ``user`` holds today (their pages and cards are linked from the register)."""
+    held = posts_held_by(user, today)
+    if not held:
+        return []
+    return list(db.session.scalars(sa.select(Post).where(Post.id.in_(held)).order_by(Post.id)))
+
+
 def my_due_checks(user: User, today: date) -> list[tuple[RiskControl, Risk, RiskPoint]]:
     """Due or overdue controls of the posts ``user`` holds today."""
     held = posts_held_by(user, today)
