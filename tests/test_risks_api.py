@@ -295,3 +295,28 @@ def test_overdue_flag(admin_api, tree):
     ]
     assert admin_api.get("/risk-checks?due=false").get_json()["items"] == []
     assert date.fromisoformat(items[0]["due_on"]) < NOW.date()
+
+
+def test_control_characters_are_422(admin_api, tree):
+    response = admin_api.post(
+        "/risk-points", json={"unit_id": tree[0].id, "name": "罐区\x00", "kind": "place"}
+    )
+    assert response.status_code == 422
+    assert "name" in response.get_json()["error"]["fields"]
+    control = b.make_control(b.make_risk(b.make_risk_point(unit=tree[0])))
+    response = admin_api.post(
+        f"/controls/{control.id}/checks", json={"result": "effective", "note": "ok\x1b[31m"}
+    )
+    assert response.status_code == 422
+    assert "note" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("value", [[1], {"a": 1}, "1e400", None, "", True, "nan"])
+def test_hostile_scale_values_are_422(admin_api, tree, value):
+    point = _point(admin_api, tree[0].id)
+    response = admin_api.post(
+        f"/risk-points/{point['id']}/risks",
+        json={"event": "x", "method": "lec", "l": value, "e": 1, "c": 1},
+    )
+    assert response.status_code == 422
+    assert "l" in response.get_json()["error"]["fields"]

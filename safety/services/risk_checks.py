@@ -33,7 +33,7 @@ from safety.models import (
     Unit,
     User,
 )
-from safety.services import audit, photos
+from safety.services import audit, photos, risks
 from safety.services.errors import Forbidden, ValidationError
 from safety.services.org import holders_on
 from safety.services.validation import choice as _choice
@@ -173,6 +173,8 @@ def record_check(
         errors["note"] = _("Must be text.")
         note = None
     note = (note or "").strip()[:4000] or None
+    if note and risks.has_control_chars(note):
+        errors["note"] = _("Must not contain control characters.")
     point = control.risk.risk_point
     hazard_data = _hazard_data(errors, data.get("hazard"), point, note)
     if hazard_data is not None and result == CheckResult.EFFECTIVE:

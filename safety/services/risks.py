@@ -255,10 +255,18 @@ def _text(
         if required:
             errors[name] = _("This field is required.")
         return None
+    if has_control_chars(text):
+        errors[name] = _("Must not contain control characters.")
+        return None
     if len(text) > max_len:
         errors[name] = _("At most %(n)d characters.", n=max_len)
         return None
     return text
+
+
+def has_control_chars(text: str) -> bool:
+    """Control characters (other than line breaks and tabs) are refused in text input."""
+    return any((ord(ch) < 32 and ch not in "\n\r\t") or ord(ch) == 127 for ch in text)
 
 
 def grade(data: Mapping[str, Any], errors: dict[str, str]) -> Grade | None:
