@@ -19,6 +19,7 @@ HTML_AREAS = (
     "matrix",
     "hazards",
     "inspections",
+    "risks",
     "reports",
     "notifications",
     "admin",

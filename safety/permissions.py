@@ -302,3 +302,19 @@ def report_unit_ids(user: User | None, today: date) -> set[int] | None:
         .where(PostHolder.user_id == user.id, holding_filter(today))
     )
     return covered_unit_ids(user, today) | set(own)
+
+
+# --- risk register (安全风险分级管控; hook of the risks area) -------------------
+
+#: Kinds whose holders edit a unit's risk register (or a register below it).
+RISK_REGISTER_KINDS = frozenset({ResponsibilityKind.MAIN, ResponsibilityKind.SUPERVISION})
+
+
+def can_edit_risk_register(user: User | None, unit_id: int, today: date) -> bool:
+    """Risk points, risks, assessments, controls: admins, main/supervision for the unit."""
+    return is_admin(user) or bool(kinds_for_unit(user, unit_id, today) & RISK_REGISTER_KINDS)
+
+
+def can_check_control(user: User | None, owner_post_id: int, today: date) -> bool:
+    """Record a control's check: holders of its owner post today, or an admin."""
+    return is_admin(user) or owner_post_id in held_post_ids(user, today)

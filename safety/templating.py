@@ -16,6 +16,7 @@ NAVIGATION = [
     ("main.index", _l("My work"), "all"),
     ("hazards.index", _l("Hazards"), "all"),
     ("inspections.index", _l("Inspections"), "all"),
+    ("risks.index", _l("Risks"), "all"),
     ("matrix.index", _l("Safety responsibility system"), "all"),
     ("reports.index", _l("Reports"), "reports"),
     ("org.index", _l("Organisation"), "all"),

@@ -303,3 +303,43 @@ def make_inspection(**over: Any) -> Any:
     }
     values.update(over)
     return inspections.save_inspection(inspector, values, submit=submit, now=NOW)
+
+
+# --- risks (appended by the risks area) ------------------------------------------
+
+
+def make_risk_point(**over: Any) -> Any:
+    """A risk point (an installation unless told) of ``unit`` (a new unit if none)."""
+    from safety.services import risks
+
+    unit = over.pop("unit", None) or make_unit()
+    values: dict[str, Any] = {"unit_id": unit.id, "name": f"风险点{_n()}", "kind": "installation"}
+    values.update(over)
+    return risks.create_risk_point(actor(), values, now=NOW, today=TODAY)
+
+
+def make_risk(point: Any = None, **over: Any) -> Any:
+    """A risk of ``point``, LEC 3·6·15 = 270 (high) unless told."""
+    from safety.services import risks
+
+    point = point or make_risk_point()
+    values: dict[str, Any] = {"event": f"风险事件{_n()}", "method": "lec", "l": 3, "e": 6, "c": 15}
+    values.update(over)
+    return risks.create_risk(actor(), point, values, now=NOW, today=TODAY)
+
+
+def make_control(risk: Any = None, post: Post | None = None, **over: Any) -> Any:
+    """A control of ``risk`` owned by ``post`` (a new post of the point's unit), every 7 days."""
+    from safety.services import risks
+
+    risk = risk or make_risk()
+    post = post or make_post(unit_id=risk.risk_point.unit_id)
+    now = over.pop("now", NOW)
+    values: dict[str, Any] = {
+        "kind": "engineering",
+        "text": f"管控措施{_n()}",
+        "owner_post_id": post.id,
+        "check_every_days": 7,
+    }
+    values.update(over)
+    return risks.create_control(actor(), risk, values, now=now, today=TODAY)

@@ -197,6 +197,8 @@ class HazardSchema(Schema):
     written_off_on = fields.Date(allow_none=True)
     write_off_authority = fields.String(allow_none=True)
     write_off_document = fields.String(allow_none=True)
+    risk_point_id = fields.Integer(allow_none=True)  # where a failed control check raised it
+    control_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

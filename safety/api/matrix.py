@@ -89,6 +89,8 @@ class MatrixGapSchema(Schema):
     post_id = fields.Integer()
     user_id = fields.Integer(metadata={"description": "unacknowledged: who has not signed"})
     version = fields.Integer(metadata={"description": "unacknowledged: the version to sign"})
+    risk_id = fields.Integer(metadata={"description": "risk gaps (contract §6)"})
+    risk_point_id = fields.Integer(metadata={"description": "risk gaps (contract §6)"})
     message = fields.String()
 
 

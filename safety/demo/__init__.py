@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 #: Loaded in this order; a part that is not written yet is skipped.
-PARTS = ("org", "matrix", "inspections", "hazards", "history")
+PARTS = ("org", "matrix", "inspections", "hazards", "history", "risks")
 
 
 def load_demo(*, now: datetime) -> list[dict[str, Any]]:

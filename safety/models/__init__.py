@@ -45,10 +45,35 @@ from safety.models.mail import (
 )
 from safety.models.notice import NoticeBoardLink
 from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Unit, User
+from safety.models.risks import (
+    AssessmentMethod,
+    CheckResult,
+    ControlCheck,
+    ControlCheckPhoto,
+    ControlKind,
+    ControlTier,
+    Risk,
+    RiskAssessment,
+    RiskControl,
+    RiskLevel,
+    RiskPoint,
+    RiskPointKind,
+)
 from safety.models.security import LoginThrottle
 
 __all__ = [
-    "NoticeBoardLink",
+    "AssessmentMethod",
+    "CheckResult",
+    "ControlCheck",
+    "ControlCheckPhoto",
+    "ControlKind",
+    "ControlTier",
+    "Risk",
+    "RiskAssessment",
+    "RiskControl",
+    "RiskLevel",
+    "RiskPoint",
+    "RiskPointKind",
     "Acknowledgement",
     "AgreementSignature",
     "ApiToken",

@@ -76,6 +76,9 @@ class Hazard(IdMixin, CreatedMixin, Base):
     risk_l: Mapped[float | None]
     risk_e: Mapped[float | None]
     risk_c: Mapped[float | None]
+    #: Where it came from in the risk register (a failed control check), if anywhere.
+    risk_point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_points.id"), index=True)
+    control_id: Mapped[int | None] = mapped_column(sa.ForeignKey("risk_controls.id"), index=True)
 
     # 五定: accountable post, measures, funds, deadline, contingency plan.
     accountable_post_id: Mapped[int | None] = mapped_column(sa.ForeignKey("posts.id"), index=True)

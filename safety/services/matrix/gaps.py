@@ -325,6 +325,13 @@ def gaps_party_government_unpaired(facts: GapFacts) -> list[dict[str, Any]]:
 
 
 #: The gap checks in the order gaps are shown; a new gap type is one line here.
+def gaps_of_the_risk_register(facts: GapFacts) -> list[dict[str, Any]]:
+    """分级管控 (contract §6): risks without a control at their tier, vacant owners."""
+    from safety.services.risks import find_risk_gaps  # the register builds on the matrix
+
+    return find_risk_gaps(facts.today)
+
+
 GAP_CHECKS: list[tuple[str, Callable[[GapFacts], list[dict[str, Any]]]]] = [
     ("unit_without_main", gaps_unit_without_main),
     ("unit_without_supervision", gaps_unit_without_supervision),
@@ -332,8 +339,15 @@ GAP_CHECKS: list[tuple[str, Callable[[GapFacts], list[dict[str, Any]]]]] = [
     ("unacknowledged", gaps_unacknowledged),
     ("post_without_duties", gaps_post_without_duties),
     ("party_government_unpaired", gaps_party_government_unpaired),
+    ("risk_register", gaps_of_the_risk_register),
 ]
-GAP_TYPES = tuple(kind for kind, _check in GAP_CHECKS)
+#: Every gap ``type`` (the risk register's check gives three).
+GAP_TYPES = (
+    *(kind for kind, _check in GAP_CHECKS[:-1]),
+    "risk_without_control",
+    "risk_tier_too_low",
+    "control_owner_vacant",
+)
 
 
 def find_gaps(today: date) -> list[dict[str, Any]]:
