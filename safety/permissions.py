@@ -231,3 +231,29 @@ def can_view_reports(user: User | None, today: date) -> bool:
         )
     )
     return bool(db.session.scalar(sa.select(sa.or_(by_level.exists(), by_responsibility.exists()))))
+
+
+# --- performance of duty (履职考核) ------------------------------------------------
+
+
+def assessor_post_ids(post: Post, *, disputed: bool) -> list[int]:
+    """Who assesses a scorecard of ``post``: the holders of its superior post; once
+    the person disputed it, the superior's superior decides (else the superior)."""
+    superior = post.superior
+    if superior is None:
+        return []
+    if disputed and superior.superior is not None:
+        return [superior.superior.id]
+    return [superior.id]
+
+
+def can_assess(user: User | None, post: Post, *, disputed: bool, today: date) -> bool:
+    if user is None:
+        return False
+    if is_admin(user):
+        return True
+    return bool(held_post_ids(user, today) & set(assessor_post_ids(post, disputed=disputed)))
+
+
+def can_record_accountability(user: User | None) -> bool:
+    return is_admin(user)

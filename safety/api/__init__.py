@@ -9,7 +9,7 @@ import importlib
 
 from flask import Flask
 
-AREAS = ("tokens", "org", "matrix", "hazards", "inspections", "outbox")
+AREAS = ("tokens", "org", "matrix", "hazards", "inspections", "outbox", "assessments")
 
 
 def register_api(app: Flask) -> None:

@@ -11,6 +11,13 @@ from safety.models.duties import (
     ResponsibilityListVersion,
     SafetyTarget,
 )
+from safety.models.duty import (
+    AccountabilityAction,
+    ActionKind,
+    Assessment,
+    AssessmentStatus,
+    ScoringRules,
+)
 from safety.models.hazards import (
     OPEN_STATUSES,
     Hazard,
@@ -35,6 +42,11 @@ from safety.models.mail import EmailStatus, JobRun, OutboxEmail, ReminderDigest,
 from safety.models.org import ApiToken, Locale, Post, PostHolder, PostLevel, Unit, User
 
 __all__ = [
+    "AccountabilityAction",
+    "ActionKind",
+    "Assessment",
+    "AssessmentStatus",
+    "ScoringRules",
     "Acknowledgement",
     "ApiToken",
     "AuditEvent",

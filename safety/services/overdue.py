@@ -7,7 +7,7 @@ notion, :func:`safety.services.inspections.plan_is_late`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 
@@ -15,7 +15,7 @@ from safety.models import Hazard, HazardStatus
 
 S = HazardStatus
 
-__all__ = ["days_left", "days_overdue", "is_overdue", "overdue_clause"]
+__all__ = ["days_left", "days_overdue", "is_overdue", "overdue_clause", "overdue_window"]
 
 
 def is_overdue(hazard: Hazard, today: date) -> bool:
@@ -41,3 +41,29 @@ def days_left(hazard: Hazard, today: date) -> int | None:
     if hazard.deadline is None or hazard.status not in (S.RECTIFYING, S.PENDING_VERIFICATION):
         return None
     return (hazard.deadline - today).days
+
+
+def overdue_window(
+    deadline: date | None,
+    status: str,
+    submitted_at: datetime | None,
+    closed_at: datetime | None,
+    *,
+    last: date,
+    tz: tzinfo,
+) -> tuple[date, date] | None:
+    """First and last local day a hazard was overdue, up to ``last`` (None: never).
+
+    From the day after the deadline to the day the fix was submitted (when it
+    is now pending or closed), the day it closed, or ``last``; a void hazard
+    is never overdue.
+    """
+    if deadline is None or status == S.VOID:
+        return None
+    start = deadline + timedelta(days=1)
+    end = last
+    if closed_at is not None:
+        end = min(end, closed_at.astimezone(tz).date())
+    if submitted_at is not None and status in (S.PENDING_VERIFICATION, S.CLOSED):
+        end = min(end, submitted_at.astimezone(tz).date())
+    return (start, end) if end >= start else None
