@@ -19,6 +19,7 @@ HTML_AREAS = (
     "hazards",
     "inspections",
     "reports",
+    "duty",
     "notifications",
     "admin",
 )

@@ -18,6 +18,7 @@ NAVIGATION = [
     ("inspections.index", _l("Inspections"), "all"),
     ("matrix.index", _l("Responsibilities"), "all"),
     ("reports.index", _l("Reports"), "reports"),
+    ("duty.index", _l("Performance of duty"), "all"),
     ("org.index", _l("Organisation"), "all"),
     ("notifications.index", _l("Notifications"), "all"),
     ("admin.index", _l("Administration"), "admin"),

@@ -82,3 +82,16 @@ def list_actions(*, user_id: int | None = None, post_id: int | None = None) -> s
     if post_id is not None:
         stmt = stmt.where(AccountabilityAction.post_id == post_id)
     return stmt
+
+
+def recent_actions(limit: int = 200) -> list[AccountabilityAction]:
+    """The latest actions, newest first, with their people and posts."""
+    from sqlalchemy.orm import selectinload
+
+    stmt = (
+        list_actions()
+        .options(selectinload(AccountabilityAction.user), selectinload(AccountabilityAction.post))
+        .order_by(AccountabilityAction.decided_on.desc(), AccountabilityAction.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))

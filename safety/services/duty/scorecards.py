@@ -10,10 +10,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from safety import permissions
 from safety.extensions import db
-from safety.models import AccountabilityAction, Assessment, AssessmentStatus, Post, User
+from safety.models import AccountabilityAction, Assessment, AssessmentStatus, Post, Unit, User
 from safety.services import audit
 from safety.services.db import insert_or_ignore
 from safety.services.duty import indicators as figures
@@ -21,6 +22,7 @@ from safety.services.duty import notices
 from safety.services.duty.periods import Period, parse_period
 from safety.services.duty.rules import current_rules, rules_of, score, total_and_grade
 from safety.services.errors import Conflict, Forbidden, ValidationError
+from safety.services.org import unit_subtree_ids
 from safety.services.validation import load_or_404
 
 A = AssessmentStatus
@@ -108,8 +110,8 @@ def list_scorecards(
     if user_id is not None:
         stmt = stmt.where(Assessment.user_id == user_id)
     if unit_ids is not None:
-        stmt = stmt.join(Post, Post.id == Assessment.post_id).where(
-            Post.unit_id.in_(list(unit_ids))
+        stmt = stmt.where(
+            Assessment.post_id.in_(sa.select(Post.id).where(Post.unit_id.in_(list(unit_ids))))
         )
     return stmt
 
@@ -279,3 +281,39 @@ def to_assess_for(
         if r.status != A.CONFIRMED
         and set(permissions.assessor_post_ids(r.post, disputed=r.status == A.DISPUTED)) & held
     ]
+
+
+def my_scorecards(
+    user: User, period_code: str | None, *, today: date, now: datetime
+) -> list[Assessment]:
+    stmt = list_scorecards(period_code, today=today, now=now, user_id=user.id)
+    return list(db.session.scalars(stmt.order_by(Assessment.post_id)))
+
+
+def may_read(user: User, row: Assessment, *, today: date) -> bool:
+    """The person, those who assess or decide on it, admins and report readers."""
+    if user.id == row.user_id or permissions.is_admin(user):
+        return True
+    held = permissions.held_post_ids(user, today)
+    deciders = set(permissions.assessor_post_ids(row.post, disputed=False))
+    deciders |= set(permissions.assessor_post_ids(row.post, disputed=True))
+    return bool(held & deciders) or permissions.can_view_reports(user, today)
+
+
+def board_units() -> list[Unit]:
+    return list(db.session.scalars(sa.select(Unit).order_by(Unit.code)))
+
+
+def board(
+    period_code: str | None, *, unit_id: int | None, today: date, now: datetime
+) -> list[Assessment]:
+    """公示: the period's scorecards of a unit's subtree (the whole group: None)."""
+    units = unit_subtree_ids(unit_id) if unit_id is not None else None
+    stmt = list_scorecards(period_code, today=today, now=now, unit_ids=units)
+    stmt = stmt.options(
+        selectinload(Assessment.post).selectinload(Post.unit), selectinload(Assessment.user)
+    )
+    stmt = stmt.join(Post, Post.id == Assessment.post_id)
+    return list(
+        db.session.scalars(stmt.order_by(Post.unit_id, Assessment.post_id, Assessment.user_id))
+    )
