@@ -237,13 +237,14 @@ def can_view_reports(user: User | None, today: date) -> bool:
 
 
 def assessor_post_ids(post: Post, *, disputed: bool) -> list[int]:
-    """Who assesses a scorecard of ``post``: the holders of its superior post; once
-    the person disputed it, the superior's superior decides (else the superior)."""
+    """Who assesses a scorecard of ``post``: the holders of its superior post. Once
+    the person disputed it, the superior answers and the superior's superior may
+    decide too (the dispute goes up)."""
     superior = post.superior
     if superior is None:
         return []
     if disputed and superior.superior is not None:
-        return [superior.superior.id]
+        return [superior.id, superior.superior.id]
     return [superior.id]
 
 

@@ -130,3 +130,21 @@ def test_admin_records_an_action_with_a_form(db: Any, client: Any, auth: Any, ad
     assert client.post("/duty/actions", data=data).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(AccountabilityAction.id))) == 1
     assert client.get("/duty/rules").status_code == 200
+
+
+def test_the_superior_may_answer_a_dispute(db: Any) -> None:
+    from safety.services import duty
+
+    w = _world()
+    card = duty.my_scorecards(w["person"], "2026-Q1", today=NOW.date(), now=NOW)[0]
+    duty.assess(w["boss"], card.id, manual=[], version=card.version, today=NOW.date(), now=NOW)
+    duty.dispute(w["person"], card.id, note="有异议", version=card.version, now=NOW)
+    answered = duty.assess(
+        w["boss"],
+        card.id,
+        manual=[{"item": "备件延误属实", "score": 2, "note": "已核实"}],
+        version=card.version,
+        today=NOW.date(),
+        now=NOW,
+    )
+    assert answered.status.value == "assessed" and answered.manual[0]["score"] == 2

@@ -19,7 +19,7 @@ from safety.services import audit
 from safety.services.db import insert_or_ignore
 from safety.services.duty import indicators as figures
 from safety.services.duty import notices
-from safety.services.duty.periods import Period, parse_period
+from safety.services.duty.periods import Period, current_period, parse_period
 from safety.services.duty.rules import current_rules, rules_of, score, total_and_grade
 from safety.services.errors import Conflict, Forbidden, ValidationError
 from safety.services.org import unit_subtree_ids
@@ -102,7 +102,7 @@ def list_scorecards(
     unit_ids: Iterable[int] | None = None,
 ) -> sa.Select:
     """The period's scorecards (made and refreshed first), as a statement to page through."""
-    period = parse_period(period_code)
+    period = parse_period(period_code) if period_code else current_period(today)
     _sync(period, today, now)
     stmt = sa.select(Assessment).where(Assessment.period == period.code)
     if post_id is not None:
