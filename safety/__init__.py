@@ -21,6 +21,7 @@ HTML_AREAS = (
     "inspections",
     "risks",
     "reports",
+    "duty",
     "notifications",
     "admin",
     "ops",

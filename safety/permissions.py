@@ -318,3 +318,30 @@ def can_edit_risk_register(user: User | None, unit_id: int, today: date) -> bool
 def can_check_control(user: User | None, owner_post_id: int, today: date) -> bool:
     """Record a control's check: holders of its owner post today, or an admin."""
     return is_admin(user) or owner_post_id in held_post_ids(user, today)
+
+
+# --- performance of duty (履职考核) ------------------------------------------------
+
+
+def assessor_post_ids(post: Post, *, disputed: bool) -> list[int]:
+    """Who assesses a scorecard of ``post``: the holders of its superior post. Once
+    the person disputed it, the superior answers and the superior's superior may
+    decide too (the dispute goes up)."""
+    superior = post.superior
+    if superior is None:
+        return []
+    if disputed and superior.superior is not None:
+        return [superior.id, superior.superior.id]
+    return [superior.id]
+
+
+def can_assess(user: User | None, post: Post, *, disputed: bool, today: date) -> bool:
+    if user is None:
+        return False
+    if is_admin(user):
+        return True
+    return bool(held_post_ids(user, today) & set(assessor_post_ids(post, disputed=disputed)))
+
+
+def can_record_accountability(user: User | None) -> bool:
+    return is_admin(user)

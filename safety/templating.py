@@ -19,6 +19,7 @@ NAVIGATION = [
     ("risks.index", _l("Risks"), "all"),
     ("matrix.index", _l("Safety responsibility system"), "all"),
     ("reports.index", _l("Reports"), "reports"),
+    ("duty.index", _l("Performance of duty"), "all"),
     ("org.index", _l("Organisation"), "all"),
     ("notifications.index", _l("Notifications"), "all"),
     ("admin.index", _l("Administration"), "admin"),

@@ -49,3 +49,13 @@ def test_no_message_is_translated_two_ways():
             seen[key][value].append(str(path.relative_to(ROOT).parts[1]))
     conflicts = {k: dict(v) for k, v in seen.items() if len(v) > 1}
     assert not conflicts, f"translated differently by area: {conflicts}"
+
+
+def test_no_catalogue_is_marked_fuzzy_as_a_whole():
+    """pybabel skips a catalogue whose header is fuzzy: none of it would show."""
+    fuzzy = []
+    for path in _catalogues():
+        with path.open("rb") as f:
+            if read_po(f).fuzzy:
+                fuzzy.append(str(path.relative_to(ROOT)))
+    assert not fuzzy, "fuzzy catalogues (pybabel compile skips them): " + ", ".join(fuzzy)

@@ -14,7 +14,7 @@ from safety.api.errors import SafetyApi
 #: The one flask-smorest Api, bound to each app by :func:`register_api`.
 api = SafetyApi()
 
-AREAS = ("tokens", "org", "matrix", "hazards", "inspections", "outbox", "risks")
+AREAS = ("tokens", "org", "matrix", "hazards", "inspections", "outbox", "risks", "assessments")
 
 
 def register_api(app: Flask) -> None:

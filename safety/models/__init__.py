@@ -13,6 +13,13 @@ from safety.models.duties import (
     ResponsibilityListVersion,
     SafetyTarget,
 )
+from safety.models.duty import (
+    AccountabilityAction,
+    ActionKind,
+    Assessment,
+    AssessmentStatus,
+    ScoringRules,
+)
 from safety.models.hazards import (
     OPEN_STATUSES,
     CriteriaItem,
@@ -62,6 +69,7 @@ from safety.models.risks import (
 from safety.models.security import LoginThrottle
 
 __all__ = [
+    "NoticeBoardLink",
     "AssessmentMethod",
     "CheckResult",
     "ControlCheck",
@@ -74,6 +82,11 @@ __all__ = [
     "RiskLevel",
     "RiskPoint",
     "RiskPointKind",
+    "AccountabilityAction",
+    "ActionKind",
+    "Assessment",
+    "AssessmentStatus",
+    "ScoringRules",
     "Acknowledgement",
     "AgreementSignature",
     "ApiToken",
