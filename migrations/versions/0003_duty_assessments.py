@@ -1,7 +1,7 @@
 """duty assessments
 
 Revision ID: duty_1
-Revises: 0002
+Revises: risks_1
 Create Date: 2026-11-30 15:17:58.384923
 
 """
@@ -12,7 +12,7 @@ import safety.models.base
 
 # revision identifiers, used by Alembic.
 revision = 'duty_1'
-down_revision = '0002'
+down_revision = "risks_1"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """hazards: major-hazard procedure, criteria (判定标准), repeats, extension requests
 
 Revision ID: hazards_1
-Revises: 0002
+Revises: security_1
 Create Date: 2026-11-30 15:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import safety.models.base  # noqa: F401  (as in 0001: custom column types live t
 
 # revision identifiers, used by Alembic.
 revision = "hazards_1"
-down_revision = "0002"
+down_revision = "security_1"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """a draft's inspection item may have photos before its result
 
 Revision ID: inspections_1
-Revises: 0002
+Revises: reminders_2
 Create Date: 2026-11-30 15:20:00.000000
 
 """
@@ -13,7 +13,7 @@ import safety.models.base  # noqa: F401  (as in 0001: custom column types live t
 
 # revision identifiers, used by Alembic.
 revision = "inspections_1"
-down_revision = "0002"
+down_revision = "reminders_2"
 branch_labels = None
 depends_on = None
 

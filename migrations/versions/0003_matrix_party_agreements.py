@@ -1,7 +1,7 @@
 """party posts (党政同责) and yearly responsibility agreements (安全生产责任书)
 
 Revision ID: matrix_1
-Revises: 0002
+Revises: inspections_1
 Create Date: 2026-11-30 15:40:00.000000
 
 """
@@ -13,7 +13,7 @@ import safety.models.base  # noqa: F401  (as in 0001: custom column types live t
 
 # revision identifiers, used by Alembic.
 revision = "matrix_1"
-down_revision = "0002"
+down_revision = "inspections_1"
 branch_labels = None
 depends_on = None
 

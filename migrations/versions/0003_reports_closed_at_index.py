@@ -1,7 +1,7 @@
 """reports: an index on hazards.closed_at (closed since the period began)
 
 Revision ID: reports_1
-Revises: 0002
+Revises: matrix_1
 Create Date: 2026-11-30 15:40:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "reports_1"
-down_revision = "0002"
+down_revision = "matrix_1"
 branch_labels = None
 depends_on = None
 

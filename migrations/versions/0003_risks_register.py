@@ -1,7 +1,7 @@
 """risks register
 
 Revision ID: risks_1
-Revises: 0002
+Revises: hazards_1
 Create Date: 2026-11-30 15:04:33.447955
 
 """
@@ -13,7 +13,7 @@ import safety.models.base  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision = "risks_1"
-down_revision = "0002"
+down_revision = "hazards_1"
 branch_labels = None
 depends_on = None
 

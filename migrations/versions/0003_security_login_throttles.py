@@ -1,7 +1,7 @@
 """sign-in throttling per account and per address, shared by every worker
 
 Revision ID: security_1
-Revises: 0002
+Revises: reports_2
 Create Date: 2026-11-30 15:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import safety.models.base  # noqa: F401  (custom column types live there)
 
 # revision identifiers, used by Alembic.
 revision = "security_1"
-down_revision = "0002"
+down_revision = "reports_2"
 branch_labels = None
 depends_on = None
 
