@@ -15,15 +15,7 @@ from flask.views import MethodView
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from safety import clock
-from safety.api.common import (
-    ListArgs,
-    api_user,
-    decode_cursor,
-    encode_cursor,
-    list_schema,
-    make_blueprint,
-    paginate,
-)
+from safety.api.common import ListArgs, api_user, list_schema, make_blueprint, paginate
 from safety.models import (
     ControlCheck,
     Risk,
@@ -32,6 +24,7 @@ from safety.models import (
     RiskPoint,
 )
 from safety.services import risk_checks, risks
+from safety.services.cursors import decode_cursor, encode_cursor
 from safety.services.db import get_or_404
 from safety.services.errors import ValidationError
 from safety.services.org import unit_subtree_ids
