@@ -38,7 +38,7 @@ class ActionSchema(Schema):
     hazard_ids = fields.List(fields.Integer(), load_default=list)
 
 
-class AssessmentSchema(Schema):
+class ScorecardSchema(Schema):
     id = fields.Integer()
     post_id = fields.Integer()
     user_id = fields.Integer()
@@ -85,14 +85,14 @@ class ActionArgs(ListArgs):
     post_id = fields.Integer(load_default=None)
 
 
-AssessmentList = list_schema(AssessmentSchema, "AssessmentList")
+ScorecardList = list_schema(ScorecardSchema, "ScorecardList")
 ActionList = list_schema(ActionSchema, "AccountabilityActionList")
 
 
 @blp.route("/assessments")
 class Assessments(MethodView):
     @blp.arguments(AssessmentArgs, location="query")
-    @blp.response(200, AssessmentList)
+    @blp.response(200, ScorecardList)
     def get(self, args: dict) -> dict:
         today = clock.today()
         period = args["period"] or duty.current_period(today).code
@@ -104,28 +104,28 @@ class Assessments(MethodView):
 
 @blp.route("/assessments/<int:assessment_id>")
 class AssessmentById(MethodView):
-    @blp.response(200, AssessmentSchema)
+    @blp.response(200, ScorecardSchema)
     def get(self, assessment_id: int) -> Assessment:
         return duty.get_scorecard(assessment_id)
 
 
 @blp.route("/assessments/<int:assessment_id>/assess", methods=["POST"])
 @blp.arguments(AssessBody)
-@blp.response(200, AssessmentSchema)
+@blp.response(200, ScorecardSchema)
 def assess(data: dict, assessment_id: int) -> Assessment:
     return duty.assess(api_user(), assessment_id, **data, today=clock.today(), now=clock.now())
 
 
 @blp.route("/assessments/<int:assessment_id>/confirm", methods=["POST"])
 @blp.arguments(ConfirmBody)
-@blp.response(200, AssessmentSchema)
+@blp.response(200, ScorecardSchema)
 def confirm(data: dict, assessment_id: int) -> Assessment:
     return duty.confirm(api_user(), assessment_id, **data, now=clock.now())
 
 
 @blp.route("/assessments/<int:assessment_id>/dispute", methods=["POST"])
 @blp.arguments(DisputeBody)
-@blp.response(200, AssessmentSchema)
+@blp.response(200, ScorecardSchema)
 def dispute(data: dict, assessment_id: int) -> Assessment:
     return duty.dispute(api_user(), assessment_id, **data, now=clock.now())
 
