@@ -39,6 +39,22 @@ def demo_load() -> None:
         click.echo(f"  {login['email']:<32} {login['password']:<14} {login['role']}")
 
 
+@demo_cli.command("scale")
+@click.option("--hazards", type=click.IntRange(0, 10_000_000), required=True)
+@click.option("--people", type=click.IntRange(1, 1_000_000), required=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+def demo_scale(hazards: int, people: int, seed: int) -> None:
+    """Add a generated organisation of about PEOPLE people with HAZARDS hazards (benchmarks)."""
+    from safety.demo.scale import scale_demo
+
+    made = scale_demo(hazards=hazards, people=people, seed=seed, now=clock.now())
+    click.echo(
+        f"Added {made['tag']}: {made['units']} units, {made['people']} people, "
+        f"{made['hazards']} hazards, {made['inspections']} inspections, "
+        f"{made['risk_points']} risk points (password {made['password']})."
+    )
+
+
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
