@@ -315,7 +315,7 @@ def gaps_party_government_unpaired(facts: GapFacts) -> list[dict[str, Any]]:
             "unit_id": unit.id,
             "message": _(
                 "The main responsibility for %(unit)s is not held jointly by a party post "
-                "and an administrative post (党政同责).",
+                "and an administrative post.",
                 unit=unit.name,
             ),
         }
