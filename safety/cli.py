@@ -128,9 +128,11 @@ def scheduler_run() -> None:
 @click.option("--expect", default=None, help="A head hash kept earlier: it must still be there.")
 def audit_verify(expect: str | None) -> None:
     """Check the audit log's keyed hash chain; non-zero naming the first bad entry."""
+    from safety.database import read_transaction
     from safety.services.audit import check_chain
 
-    verdict = check_chain(expect=expect.strip().lower() if expect else None)
+    with read_transaction():  # a long read: writers carry on meanwhile
+        verdict = check_chain(expect=expect.strip().lower() if expect else None)
     if not verdict.intact:
         where = verdict.bad_id if verdict.bad_id is not None else "(head)"
         _fail(f"audit log broken at entry {where}: {verdict.reason}")

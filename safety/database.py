@@ -118,7 +118,10 @@ def _end_clean_transaction(*_args: Any) -> None:
 
     session = db.session()
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.commit()
+        try:
+            session.commit()
+        except Exception:  # noqa: BLE001 (a failed transaction: nothing to keep)
+            session.rollback()
 
 
 def configure_engine(engine: Engine) -> None:

@@ -2,11 +2,8 @@
 
 Prints the msgids still untranslated.
 """
-
 import sys
-
 from babel.messages.pofile import read_po, write_po
-
 path = sys.argv[1]
 table = eval(open(sys.argv[2]).read())
 with open(path, "rb") as f:
