@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from safety import permissions
+from safety.database import write_transaction
 from safety.extensions import db
 from safety.models import AccountabilityAction, Assessment, AssessmentStatus, Post, Unit, User
 from safety.services import audit
@@ -57,7 +58,16 @@ def _apply(row: Assessment, rules_version: int, rules: dict, values: list[dict],
 
 
 def _sync(period: Period, today: date, now: datetime) -> None:
-    """Make the period's missing scorecards and refresh the drafts' figures."""
+    """Make the period's missing scorecards and refresh the drafts' figures.
+
+    Reading a period writes (the cards are made on first sight), so it takes
+    the write lock from its first statement even inside a GET.
+    """
+    with write_transaction():
+        _sync_cards(period, today, now)
+
+
+def _sync_cards(period: Period, today: date, now: datetime) -> None:
     holdings = figures.holdings_in(period, today)
     if not holdings:
         return
