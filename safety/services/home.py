@@ -63,15 +63,6 @@ def rejected_fixes(rectifying: list[Hazard]) -> list[RejectedFix]:
     return [RejectedFix(h, reasons[h.id] or "") for h in rectifying if h.id in reasons]
 
 
-def extension_requests_to_decide(user: User, *, today: date) -> list[Hazard]:
-    """Extension requests ``user`` may grant or refuse.
-
-    HOOK: the hazard area is adding ``request-extension`` (contract §7); until
-    its service answers who must decide which request, nothing is listed.
-    """
-    return []
-
-
 def my_work(user: User, *, today: date) -> MyWork:
     """Lists to sign, plans due today or late, hazards to act on, recent inspections."""
     work = hazards.my_work(user, today=today)
@@ -86,6 +77,6 @@ def my_work(user: User, *, today: date) -> MyWork:
         plans_today=[p for p in plans if p.next_due == today],
         plans_overdue=[p for p in plans if p.next_due is not None and p.next_due < today],
         rejected=rejected_fixes(work.to_rectify),
-        extension_requests=extension_requests_to_decide(user, today=today),
+        extension_requests=work.to_decide,
         recent_inspections=history(inspector_id=user.id, limit=RECENT_INSPECTIONS),
     )

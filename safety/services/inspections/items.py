@@ -12,6 +12,7 @@ from safety.models import (
     ChecklistItem,
     ItemResult,
 )
+from safety.services.hazards.criteria import check_criterion
 from safety.services.inspections._common import (
     HAZARD_DESCRIPTION_MAX,
     HAZARD_LEVELS,
@@ -122,6 +123,13 @@ def _item_hazard(errors: dict[str, str], prefix: str, raw_hazard: Any) -> dict[s
         errors[f"{prefix}.hazard.level"] = _(
             "Must be one of: %(allowed)s.", allowed=", ".join(HAZARD_LEVELS)
         )
+    found: dict[str, str] = {}
+    criterion = raw_hazard.get("criterion")
+    if level in HAZARD_LEVELS:
+        # Contract §7: a major hazard names a published criterion.
+        criterion = check_criterion(level, criterion, found) or criterion
+    if "criterion" in found:
+        errors[f"{prefix}.hazard.criterion"] = found["criterion"]
     return {
         "title": _text(
             errors,
@@ -133,9 +141,7 @@ def _item_hazard(errors: dict[str, str], prefix: str, raw_hazard: Any) -> dict[s
         "level": level,
         # Contract §7: a major hazard names its criterion; the hazard service
         # checks the code when the hazard is raised.
-        "criterion": _text(
-            errors, f"{prefix}.hazard.criterion", raw_hazard.get("criterion"), 50, required=False
-        ),
+        "criterion": _text(errors, f"{prefix}.hazard.criterion", criterion, 50, required=False),
         "description": _text(
             errors,
             f"{prefix}.hazard.description",
