@@ -229,7 +229,11 @@ def test_an_organisation_runs_its_safety_loop_through_the_contract(
                     "text": "静电接地",
                     "result": "fail",
                     "note": "接地线断开",
-                    "hazard": {"title": "储罐静电接地线断开", "level": "major"},
+                    "hazard": {
+                        "title": "储罐静电接地线断开",
+                        "level": "major",
+                        "criterion": "HG2017-05",
+                    },
                 },
             ],
         },

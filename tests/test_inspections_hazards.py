@@ -45,7 +45,8 @@ def _items(second_hazard: dict | None = None) -> list[dict]:
             "text": "接地线完好",
             "result": "fail",
             "note": "接地线锈蚀断开",
-            "hazard": second_hazard or {"title": "接地线断开", "level": "major"},
+            "hazard": second_hazard
+            or {"title": "接地线断开", "level": "major", "criterion": "HG2017-05"},
         },
     ]
 
@@ -119,6 +120,19 @@ def test_an_invalid_hazard_on_the_second_failed_item_saves_nothing(unit, officer
             now=NOW,
         )
     assert "items.2.hazard.title" in error.value.fields
+    assert _counts() == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("criterion", [None, "", "NO-SUCH-ITEM"])
+def test_a_major_hazard_raised_by_an_item_needs_a_published_criterion(unit, officer, criterion):
+    hazard = {"title": "接地线断开", "level": "major", "criterion": criterion}
+    with pytest.raises(ValidationError) as error:
+        inspections.record_inspection(
+            officer,
+            {"unit_id": unit.id, "performed_at": NOW, "items": _items(hazard)},
+            now=NOW,
+        )
+    assert set(error.value.fields) == {"items.2.hazard.criterion"}
     assert _counts() == (0, 0, 0, 0)
 
 

@@ -96,6 +96,7 @@ def test_submit_with_failed_item_and_photo_raises_a_hazard_with_the_photo(setup,
             "raise-1": "1",
             "hazard_title-1": "1号罐法兰泄漏",
             "hazard_level-1": "major",
+            "hazard_criterion-1": "HG2017-05",
             "result-2": "na",
         },
     )

@@ -55,6 +55,7 @@ from safety.services import checklist_import, qrcodes
 from safety.services import inspections as service
 from safety.services.db import get_or_404
 from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
+from safety.services.hazards.criteria import criterion_texts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Blank rows offered below a checklist's items when editing (JS adds more).
@@ -90,6 +91,7 @@ def _context(**values: Any) -> dict[str, Any]:
         "hazard_status_labels": HAZARD_STATUS_LABELS,
         "level_labels": LEVEL_LABELS,
         "checklist_names": service.checklist_names(),
+        "criteria": criterion_texts(),
         **values,
     }
 
@@ -232,6 +234,7 @@ def _render_form(
                 "raise": values.get(f"raise-{index}", not unticked),
                 "hazard_title": values.get(f"hazard_title-{index}", prepared["title"]),
                 "hazard_level": values.get(f"hazard_level-{index}", prepared["level"]),
+                "hazard_criterion": values.get(f"hazard_criterion-{index}", ""),
                 "hazard_description": values.get(
                     f"hazard_description-{index}", prepared["description"]
                 ),
@@ -283,6 +286,7 @@ def _read_form(count: int) -> tuple[dict[str, Any], dict[str, Any]]:
         hazard = {
             "title": form.get(f"hazard_title-{index}", ""),
             "level": form.get(f"hazard_level-{index}", "general"),
+            "criterion": form.get(f"hazard_criterion-{index}", ""),
             "description": form.get(f"hazard_description-{index}", ""),
         }
         remove = form.getlist(f"remove_photo-{index}")
@@ -293,6 +297,7 @@ def _read_form(count: int) -> tuple[dict[str, Any], dict[str, Any]]:
                 f"raise-{index}": raise_hazard,
                 f"hazard_title-{index}": hazard["title"],
                 f"hazard_level-{index}": hazard["level"],
+                f"hazard_criterion-{index}": hazard["criterion"],
                 f"hazard_description-{index}": hazard["description"],
                 f"remove_photo-{index}": remove,
             }

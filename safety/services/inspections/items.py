@@ -81,7 +81,7 @@ def _parse_item(
     note = _text(errors, f"{prefix}.note", raw.get("note"), NOTE_MAX, required=False)
     raw_hazard = raw.get("hazard")
     hazard = (
-        _item_hazard(errors, prefix, raw_hazard)
+        _item_hazard(errors, prefix, raw_hazard, submit=submit)
         if result == ItemResult.FAIL and raw_hazard
         else None
     )
@@ -113,7 +113,9 @@ def _item_result(
         return None
 
 
-def _item_hazard(errors: dict[str, str], prefix: str, raw_hazard: Any) -> dict[str, Any] | None:
+def _item_hazard(
+    errors: dict[str, str], prefix: str, raw_hazard: Any, *, submit: bool = True
+) -> dict[str, Any] | None:
     """The hazard a failed item raises: ``{title, level, description}``."""
     if not isinstance(raw_hazard, dict):
         errors[f"{prefix}.hazard"] = _("Not a valid hazard.")
@@ -125,8 +127,9 @@ def _item_hazard(errors: dict[str, str], prefix: str, raw_hazard: Any) -> dict[s
         )
     found: dict[str, str] = {}
     criterion = raw_hazard.get("criterion")
-    if level in HAZARD_LEVELS:
-        # Contract §7: a major hazard names a published criterion.
+    if submit and level in HAZARD_LEVELS:
+        # Contract §7: a major hazard raised names a published criterion (a
+        # draft may still lack it).
         criterion = check_criterion(level, criterion, found) or criterion
     if "criterion" in found:
         errors[f"{prefix}.hazard.criterion"] = found["criterion"]
