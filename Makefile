@@ -47,7 +47,11 @@ test-pg: $(VENV)/.dev translations
 		$(BIN)/python -m pytest --ignore=tests/e2e -q $(PYTEST_ARGS)
 
 ## Browser tests: Playwright driving Debian's /usr/bin/chromium.
-e2e: $(VENV)/.e2e translations
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+e2e: $(VENV)/.e2e translations node_modules/.installed
 	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/python -m pytest tests/e2e -q $(PYTEST_ARGS)
 

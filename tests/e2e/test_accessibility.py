@@ -1,0 +1,80 @@
+"""axe-core finds no serious or critical violation on the pages people use most.
+
+axe-core comes from npm (``package.json``, installed by ``make e2e``) and is
+injected into each page after it has loaded. The pages are read as the role
+that uses them, on a desktop and (for the inspection form) on a phone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+
+
+def _violations(page: Page) -> list[dict]:
+    """Run axe-core on the loaded page; the serious and critical violations."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make e2e` (it installs package.json with npm)")
+    # Evaluated through the DevTools protocol: the app's CSP (rightly) refuses
+    # an injected <script> tag.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v.get("impact") in BLOCKING]
+
+
+def _explain(url: str, violations: list[dict]) -> str:
+    lines = [f"{url}: {len(violations)} serious/critical axe violation(s)"]
+    for violation in violations:
+        targets = [node["target"] for node in violation["nodes"][:3]]
+        lines.append(f"- {violation['id']} ({violation['impact']}): {json.dumps(targets)}")
+    return "\n".join(lines)
+
+
+def _check(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_load_state("load")
+    violations = _violations(page)
+    assert not violations, _explain(url, violations)
+
+
+def test_sign_in_page(page: Page) -> None:
+    _check(page, "/login")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/hazards/", "/matrix/", "/reports/", "/reports/monthly"],
+)
+def test_pages_of_a_manager(page: Page, sign_in, url: str) -> None:
+    sign_in(page, "chief_safety_officer")
+    _check(page, url)
+
+
+def test_hazard_detail(page: Page, sign_in) -> None:
+    sign_in(page, "chief_safety_officer")
+    page.goto("/hazards/")
+    href = page.locator("a[href*='/hazards/']").filter(has_text="YH-").first.get_attribute("href")
+    assert href, "the register lists no hazard to open"
+    _check(page, href)
+
+
+def test_phone_inspection_form(phone_page: Page, sign_in) -> None:
+    sign_in(phone_page, "workshop_safety_officer")
+    _check(phone_page, "/inspections/new?unit=SODA-CALC")
+
+
+@pytest.mark.parametrize("url", ["/", "/matrix/", "/matrix/mine", "/hazards/"])
+def test_no_page_is_wider_than_a_phone(phone_page: Page, sign_in, url: str) -> None:
+    sign_in(phone_page, "plant_head")
+    phone_page.goto(url)
+    phone_page.wait_for_load_state("load")
+    width = phone_page.evaluate("() => document.documentElement.scrollWidth")
+    viewport = phone_page.evaluate("() => window.innerWidth")
+    assert width <= viewport, f"{url} is {width}px wide on a {viewport}px phone"
