@@ -77,3 +77,16 @@ def test_an_administrator_without_a_post_opens_on_the_whole_group(
 ) -> None:
     auth.login(admin.email)
     assert _selected(client.get("/reports/").get_data(as_text=True)) == []
+
+
+def test_a_reader_answering_for_the_group_opens_on_the_group(
+    ds: report_data.DataSet, auth: Any, client: Any, at_now: None
+) -> None:
+    """A chief safety officer sits in a department but supervises the whole group:
+    the dashboard opens on the group, not on the department."""
+    dept = builders.make_unit(name="安全环保部", code="G-S", parent=ds.units["G"])
+    post = builders.make_post(title="安全总监", unit=dept)
+    builders.make_responsibility(post, unit=ds.units["G"], kind="supervision")
+    builders.make_holding(post, builders.make_user(email="cso@example.com"), start=date(2026, 1, 1))
+    auth.login("cso@example.com")
+    assert _selected(client.get("/reports/").get_data(as_text=True)) == [str(ds.units["G"].id)]

@@ -15,11 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from safety.extensions import db
-from safety.models import (
-    Post,
-    PostHolder,
-    Unit,
-)
+from safety.models import Post, PostHolder, Responsibility, Unit
 from safety.services.errors import ValidationError
 from safety.services.reports.common import MAX_PERIOD_DAYS
 
@@ -223,18 +219,20 @@ def resolve_scope(unit_id: Any) -> Scope:
 
 
 def home_unit_id(user_id: int, today: date, allowed: set[int] | None = None) -> int | None:
-    """The unit a reader's reports open on: the highest unit among the posts they
-    hold today (within ``allowed`` when given); ``None`` (the whole group) for
-    someone who holds no post, such as an administrator."""
+    """The unit a reader's reports open on: the highest unit among those of the posts
+    they hold today and those their posts answer for (a chief safety officer in
+    the safety department answers for the whole group), within ``allowed`` when
+    given; ``None`` (the whole group) for someone with no post, such as an admin."""
     from safety.services.org import holding_filter
 
-    rows = db.session.execute(
-        sa.select(Unit.id, Unit.parent_id)
-        .join(Post, Post.unit_id == Unit.id)
-        .join(PostHolder, PostHolder.post_id == Post.id)
-        .where(PostHolder.user_id == user_id, holding_filter(today))
-    ).all()
-    own = {uid for uid, _parent in rows if allowed is None or uid in allowed}
+    held = sa.select(PostHolder.post_id).where(PostHolder.user_id == user_id, holding_filter(today))
+    units = set(db.session.scalars(sa.select(Post.unit_id).where(Post.id.in_(held))))
+    units |= set(
+        db.session.scalars(
+            sa.select(Responsibility.unit_id).where(Responsibility.post_id.in_(held))
+        )
+    )
+    own = {uid for uid in units if allowed is None or uid in allowed}
     if not own:
         return min(allowed) if allowed else None
     parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).tuples().all())
