@@ -32,7 +32,7 @@ def _flask(uri: str, *args: str) -> subprocess.CompletedProcess:
         "SAFETY_SCHEDULER_ENABLED": "false",
     }
     return subprocess.run(
-        [*FLASK, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        [*FLASK, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
 
 

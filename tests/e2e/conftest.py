@@ -118,7 +118,7 @@ class LiveServer:
             capture_output=True,
             text=True,
             check=check,
-            timeout=120,
+            timeout=600,  # demo load: about 30 s of CPU, more on a busy machine
         )
 
 
