@@ -65,7 +65,15 @@ SUPERIOR_AFTER = {HazardLevel.GENERAL.value: 3, HazardLevel.MAJOR.value: 1}
 #: Days overdue from which supervision posts for the unit hear.
 SUPERVISION_AFTER = 7
 #: When one person is told about one object for several reasons, the first wins.
-REASON_ORDER = ("accountable", "vacant", "superior", "supervision", "admin", "holder")
+REASON_ORDER = (
+    "accountable",
+    "vacant",
+    "superior",
+    "no_email",
+    "supervision",
+    "admin",
+    "holder",
+)
 #: Claims per multi-row INSERT (3 parameters a row, under SQLite's 32766).
 CLAIM_PAGE_SIZE = 10_000
 
@@ -212,27 +220,49 @@ class Facts:
     def has_holder(self, post_id: int) -> bool:
         return bool(self.holders.get(post_id))
 
+    def reachable(self, user_id: int) -> bool:
+        return user_id in self.people and usable_email(self.people[user_id][1])
 
-def who_hears(hazard: HazardFact, facts: Facts) -> list[tuple[list[int], str]]:
-    """Who must hear about ``hazard`` today and why: groups of (user ids, reason).
+    def has_reachable_holder(self, post_id: int) -> bool:
+        return any(self.reachable(user_id) for user_id in self.holders.get(post_id, ()))
+
+
+def who_hears(hazard: HazardFact, facts: Facts) -> list[tuple[int | None, list[int], str]]:
+    """Who must hear about ``hazard`` today and why: (post, user ids, reason) groups.
 
     Contract §5: the accountable post's holders (vacant: up the chain, else
     the admins); when overdue, from ``SUPERIOR_AFTER`` days the superior
     post's holders and from ``SUPERVISION_AFTER`` days the holders of posts
-    with supervision for the unit.
+    with supervision for the unit. ``post`` is the post heard through (None
+    for the admins).
     """
     days = (facts.today - hazard.deadline).days
     acc = hazard.accountable_post_id
     post, reason = ladder(acc, facts.superior_of, facts.has_holder)
-    groups = [(facts.holders[post] if post is not None else facts.admins, reason)]
+    groups = [(post, facts.holders[post] if post is not None else facts.admins, reason)]
     if days > 0 and acc is not None:
         superior = facts.superior_of(acc)
         if superior is not None and days >= SUPERIOR_AFTER[hazard.level]:
-            groups.append((facts.holders.get(superior, []), "superior"))
+            groups.append((superior, facts.holders.get(superior, []), "superior"))
         if days >= SUPERVISION_AFTER:
             for post_id in sorted(facts.supervision.get(hazard.unit_id, ())):
-                groups.append((facts.holders.get(post_id, []), "supervision"))
+                groups.append((post_id, facts.holders.get(post_id, []), "supervision"))
     return groups
+
+
+def above_the_unreachable(post_id: int | None, facts: Facts) -> tuple[list[int], str] | None:
+    """Who hears instead of a holder of ``post_id`` without a usable email address.
+
+    The same ladder, from the post's superior up, to the first post with a
+    holder who can be emailed; else the admins. None when nobody is left.
+    """
+    if post_id is None:
+        return None
+    superior = facts.superior_of(post_id)
+    above, _reason = ladder(superior, facts.superior_of, facts.has_reachable_holder)
+    if above is not None:
+        return facts.holders[above], "no_email"
+    return facts.admins, "admin"
 
 
 def load_facts(now: datetime) -> Facts:
@@ -375,7 +405,13 @@ def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
     untold: list[str] = []
     for hazard in facts.hazards:
         item = _hazard_item(hazard, facts)
-        told = sum(tally.tell(users, item, reason) for users, reason in who_hears(hazard, facts))
+        told = 0
+        for post_id, users, reason in who_hears(hazard, facts):
+            told += tally.tell(users, item, reason)
+            if not all(facts.reachable(user_id) for user_id in users):
+                instead = above_the_unreachable(post_id, facts)
+                if instead is not None:
+                    told += tally.tell(instead[0], item, instead[1])
         if told:
             hazard_ids.add(hazard.id)
         else:
@@ -443,6 +479,7 @@ def reason_label(reason: str) -> str:
         "vacant": _("superior: the accountable post is vacant"),
         "superior": _("superior: you hold the accountable post's superior post"),
         "supervision": _("supervision: your post supervises this unit"),
+        "no_email": _("superior: a holder of the post below has no usable email address"),
         "admin": _("administrator: nobody holds the accountable post or a post above it"),
         "holder": _("you hold the post"),
     }
