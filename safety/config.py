@@ -23,6 +23,9 @@ MAIL_PASSWORD: str | None = None
 MAIL_DEFAULT_SENDER = "safety@localhost"
 #: Seconds a connection, a command or a reply from the SMTP server may take.
 MAIL_TIMEOUT = 10
+#: Seconds one email's whole SMTP conversation may take, connecting included
+#: (a server trickling bytes beats every socket timeout). None: 6 x MAIL_TIMEOUT.
+MAIL_DEADLINE: float | None = None
 #: Attempts before a temporarily failing email is given up (marked failed).
 MAIL_MAX_ATTEMPTS = 8
 

@@ -67,7 +67,8 @@ _progress: ContextVar[Callable[[str], None] | None] = ContextVar("job_progress",
 
 
 def _run_reminder_pass(now: datetime) -> str:
-    from safety.services.reminders import prune_job_runs, run_reminders
+    from safety.services.job_claims import prune_job_runs
+    from safety.services.reminders import run_reminders
 
     summary = run_reminders(now=now, progress=_progress.get())
     prune_job_runs("outbox.flush", before=now - timedelta(days=2))
@@ -149,7 +150,7 @@ def run_job(app: Flask, job_id: str, *, now: datetime | None = None) -> str | No
 
 def _abandoned(app: Flask, job_id: str, now: datetime) -> bool:
     from safety.extensions import db
-    from safety.services.reminders import abandoned_job_slot
+    from safety.services.job_claims import abandoned_job_slot
 
     slot = JOBS_BY_ID[job_id].slot(app, now)
     try:
@@ -163,7 +164,7 @@ def _abandoned(app: Flask, job_id: str, now: datetime) -> bool:
 
 def _run_slot(app: Flask, spec: JobSpec, now: datetime) -> str | None:
     from safety.extensions import db
-    from safety.services.reminders import (
+    from safety.services.job_claims import (
         claim_job_slot,
         finish_job_slot,
         record_job_progress,

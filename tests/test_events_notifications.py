@@ -184,3 +184,14 @@ def test_event_emails_are_not_digests_and_never_cancelled(smtp: SmtpServer, app:
     assert result.cancelled == 0 and result.sent == 1
     email = db.session.scalar(sa.select(OutboxEmail))
     assert email.kind == events.KIND_EVENT and email.status == EmailStatus.SENT
+
+
+def test_nobody_is_notified_while_muted(app: Any) -> None:
+    """The demo loader mutes events: a year of history is not news today."""
+    unit = builders.make_unit()
+    post = builders.make_post(unit=unit)
+    builders.make_holder(post)
+    with events.muted():
+        builders.make_hazard("rectifying", unit=unit, accountable_post=post)
+    assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Notice.id))) == 0

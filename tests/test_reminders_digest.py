@@ -192,7 +192,8 @@ def test_person_without_email_gets_a_digest_record_and_a_warning(
     summary = run_reminders(now=NOW)
     assert "1 without email" in summary.line()
     assert [row[1] for row in digests_without_email(TODAY)] == [holder.id]
-    assert smtp.messages == []
+    # Not absorbed in silence (issue 14): the superior post's holder is told instead.
+    assert [m.rcpt_tos for m in smtp.messages] == [["boss@example.com"]]
 
 
 def _count_queries(fn: Any) -> int:
@@ -234,3 +235,32 @@ def test_cli_pass_exits_zero_with_smtp_down(runner: Any, team: dict) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.startswith("reminders 2026-03-12: 1 recipients, 1 hazards, 1 queued")
     assert "1 deferred" in result.output
+
+
+def test_a_holder_without_a_usable_address_does_not_absorb_the_digest(
+    smtp: SmtpServer, app: Any, client: Any, auth: Any, admin: Any
+) -> None:
+    """The people above (the §5 ladder) are told, and admins see the address problem."""
+    from safety.models import User
+
+    unit = builders.make_unit()
+    top = builders.make_post(unit=unit)
+    boss_post = builders.make_post(unit=unit, superior=top)
+    post = builders.make_post(unit=unit, superior=boss_post)
+    silent = builders.make_holder(post, name="王五")
+    boss = builders.make_holder(boss_post, email="boss@example.com", locale="en")
+    db.session.get(User, boss.id).email = "not an address"
+    builders.make_holder(top, email="top@example.com", locale="en")
+    db.session.get(User, silent.id).email = ""
+    db.session.commit()
+    from safety import clock
+
+    now = clock.now()  # the admin page warns about the last two weeks
+    hazard = rectifying(post, deadline=clock.local_date(now) + timedelta(days=1), unit=unit)
+    run_reminders(now=now)
+    [mail] = smtp.to("top@example.com")
+    assert hazard.number in mail.subject
+    assert "no usable email address" in mail.part("plain")
+    auth.login(admin.email)
+    page = client.get("/notifications/outbox").get_data(as_text=True)
+    assert "王五" in page

@@ -40,10 +40,7 @@ def _require_admin() -> User:
 def _labels() -> dict[str, Any]:
     """Translated labels the templates show for stored codes."""
     return {
-        "reasons": {
-            r: reminders.reason_label(r)
-            for r in ("accountable", "vacant", "superior", "supervision", "admin", "holder")
-        },
+        "reasons": {r: reminders.reason_label(r) for r in reminders.REASON_ORDER},
         "kinds": {
             "overdue": _("overdue"),
             "due_soon": _("due soon"),

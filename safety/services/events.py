@@ -12,6 +12,9 @@ flush) in their own language and an in-app notice (:class:`Notice`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +33,20 @@ from safety.services.reminders import ladder, usable_email
 
 if TYPE_CHECKING:
     from safety.models import Hazard
+
+#: True while events notify nobody (loading demo history, bulk imports).
+_muted: ContextVar[bool] = ContextVar("events_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Notify nobody inside: data loaded in bulk is not news to anyone."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
 
 #: Outbox kind of event emails (the daily digest is ``digest``).
 KIND_EVENT = "event"
@@ -190,6 +207,8 @@ def hazard_event(
     notify nobody. ``now`` defaults to the action's time (the hazard's
     ``updated_at``, which every action sets). No commit: the caller's.
     """
+    if _muted.get():
+        return
     when = now or hazard.updated_at or clock.now()
     people = recipients(kind, hazard, actor, clock.local_date(when))
     if not people:

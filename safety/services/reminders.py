@@ -1,4 +1,4 @@
-"""The daily reminder pass (contract section 5) and scheduler slot claims.
+"""The daily reminder pass (contract section 5).
 
 A pass as of ``now`` decides, for every hazard in ``rectifying`` that is due
 soon or overdue, who must hear about it today, then writes one digest per
@@ -18,8 +18,6 @@ person per local date:
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -41,7 +39,6 @@ from safety.models import (
     HazardLevel,
     HazardStatus,
     InspectionPlan,
-    JobRun,
     OutboxEmail,
     Post,
     PostHolder,
@@ -65,7 +62,15 @@ SUPERIOR_AFTER = {HazardLevel.GENERAL.value: 3, HazardLevel.MAJOR.value: 1}
 #: Days overdue from which supervision posts for the unit hear.
 SUPERVISION_AFTER = 7
 #: When one person is told about one object for several reasons, the first wins.
-REASON_ORDER = ("accountable", "vacant", "superior", "supervision", "admin", "holder")
+REASON_ORDER = (
+    "accountable",
+    "vacant",
+    "superior",
+    "no_email",
+    "supervision",
+    "admin",
+    "holder",
+)
 #: Claims per multi-row INSERT (3 parameters a row, under SQLite's 32766).
 CLAIM_PAGE_SIZE = 10_000
 
@@ -212,27 +217,49 @@ class Facts:
     def has_holder(self, post_id: int) -> bool:
         return bool(self.holders.get(post_id))
 
+    def reachable(self, user_id: int) -> bool:
+        return user_id in self.people and usable_email(self.people[user_id][1])
 
-def who_hears(hazard: HazardFact, facts: Facts) -> list[tuple[list[int], str]]:
-    """Who must hear about ``hazard`` today and why: groups of (user ids, reason).
+    def has_reachable_holder(self, post_id: int) -> bool:
+        return any(self.reachable(user_id) for user_id in self.holders.get(post_id, ()))
+
+
+def who_hears(hazard: HazardFact, facts: Facts) -> list[tuple[int | None, list[int], str]]:
+    """Who must hear about ``hazard`` today and why: (post, user ids, reason) groups.
 
     Contract §5: the accountable post's holders (vacant: up the chain, else
     the admins); when overdue, from ``SUPERIOR_AFTER`` days the superior
     post's holders and from ``SUPERVISION_AFTER`` days the holders of posts
-    with supervision for the unit.
+    with supervision for the unit. ``post`` is the post heard through (None
+    for the admins).
     """
     days = (facts.today - hazard.deadline).days
     acc = hazard.accountable_post_id
     post, reason = ladder(acc, facts.superior_of, facts.has_holder)
-    groups = [(facts.holders[post] if post is not None else facts.admins, reason)]
+    groups = [(post, facts.holders[post] if post is not None else facts.admins, reason)]
     if days > 0 and acc is not None:
         superior = facts.superior_of(acc)
         if superior is not None and days >= SUPERIOR_AFTER[hazard.level]:
-            groups.append((facts.holders.get(superior, []), "superior"))
+            groups.append((superior, facts.holders.get(superior, []), "superior"))
         if days >= SUPERVISION_AFTER:
             for post_id in sorted(facts.supervision.get(hazard.unit_id, ())):
-                groups.append((facts.holders.get(post_id, []), "supervision"))
+                groups.append((post_id, facts.holders.get(post_id, []), "supervision"))
     return groups
+
+
+def above_the_unreachable(post_id: int | None, facts: Facts) -> tuple[list[int], str] | None:
+    """Who hears instead of a holder of ``post_id`` without a usable email address.
+
+    The same ladder, from the post's superior up, to the first post with a
+    holder who can be emailed; else the admins. None when nobody is left.
+    """
+    if post_id is None:
+        return None
+    superior = facts.superior_of(post_id)
+    above, _reason = ladder(superior, facts.superior_of, facts.has_reachable_holder)
+    if above is not None:
+        return facts.holders[above], "no_email"
+    return facts.admins, "admin"
 
 
 def load_facts(now: datetime) -> Facts:
@@ -375,7 +402,13 @@ def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
     untold: list[str] = []
     for hazard in facts.hazards:
         item = _hazard_item(hazard, facts)
-        told = sum(tally.tell(users, item, reason) for users, reason in who_hears(hazard, facts))
+        told = 0
+        for post_id, users, reason in who_hears(hazard, facts):
+            told += tally.tell(users, item, reason)
+            if not all(facts.reachable(user_id) for user_id in users):
+                instead = above_the_unreachable(post_id, facts)
+                if instead is not None:
+                    told += tally.tell(instead[0], item, instead[1])
         if told:
             hazard_ids.add(hazard.id)
         else:
@@ -443,6 +476,7 @@ def reason_label(reason: str) -> str:
         "vacant": _("superior: the accountable post is vacant"),
         "superior": _("superior: you hold the accountable post's superior post"),
         "supervision": _("supervision: your post supervises this unit"),
+        "no_email": _("superior: a holder of the post below has no usable email address"),
         "admin": _("administrator: nobody holds the accountable post or a post above it"),
         "holder": _("you hold the post"),
     }
@@ -855,141 +889,3 @@ def digests_without_email(since: date) -> list[tuple[date, int, str, str]]:
         .order_by(ReminderDigest.local_date.desc(), User.name)
     ).all()
     return [(day, uid, name, email) for day, uid, name, email in rows if not usable_email(email)]
-
-
-# --- scheduler slot claims -----------------------------------------------------
-
-
-#: An unfinished claim with no sign of life for this long was abandoned (its
-#: process killed): the next start or pass takes it over. Taking over a run
-#: that was merely slow is harmless: digests and emails are claimed per row.
-STALE_CLAIM = timedelta(minutes=10)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _abandoned(claimed_by: str, beat: datetime, real_now: datetime) -> bool:
-    """Stale, or held by a process of this machine that no longer exists."""
-    if beat < real_now - STALE_CLAIM:
-        return True
-    host, _sep, pid = claimed_by.rpartition(":")
-    return (
-        host == socket.gethostname()[:60]
-        and pid.isdigit()
-        and int(pid) != os.getpid()
-        and not _process_alive(int(pid))
-    )
-
-
-def claim_job_slot(job_id: str, slot: str, *, owner: str, now: datetime) -> bool:
-    """True when this process is the one to run ``job_id`` for ``slot``.
-
-    The first to insert the (job, slot) row runs it; a claim that never
-    finished and shows no sign of life (:func:`_abandoned`) is taken over.
-    ``RETURNING`` tells whether the row was inserted: with psycopg the
-    rowcount of ``INSERT … ON CONFLICT DO NOTHING`` is -1 either way.
-    Heartbeats are on the real clock, whatever ``now`` the run is for.
-    """
-    runs = JobRun.__table__
-    real_now = clock.now()
-    inserted = db.session.execute(
-        _insert(runs)
-        .values(
-            job_id=job_id,
-            slot=slot,
-            claimed_by=owner[:128],
-            claimed_at=now,
-            heartbeat_at=real_now,
-            progress="claimed",
-        )
-        .on_conflict_do_nothing(index_elements=["job_id", "slot"])
-        .returning(runs.c.id)
-    ).scalar_one_or_none()
-    if inserted is None:
-        inserted = _take_over(job_id, slot, owner=owner, now=now, real_now=real_now)
-    db.session.commit()
-    return inserted is not None
-
-
-def _take_over(
-    job_id: str, slot: str, *, owner: str, now: datetime, real_now: datetime
-) -> int | None:
-    row = db.session.execute(
-        sa.select(JobRun.id, JobRun.claimed_by, JobRun.claimed_at, JobRun.heartbeat_at).where(
-            JobRun.job_id == job_id, JobRun.slot == slot, JobRun.finished_at.is_(None)
-        )
-    ).first()
-    if row is None or not _abandoned(row.claimed_by, row.heartbeat_at or row.claimed_at, real_now):
-        return None
-    taken = db.session.execute(
-        sa.update(JobRun)
-        .where(
-            JobRun.id == row.id,
-            JobRun.finished_at.is_(None),
-            JobRun.claimed_by == row.claimed_by,
-        )
-        .values(
-            claimed_by=owner[:128],
-            claimed_at=now,
-            heartbeat_at=real_now,
-            progress=f"taken over from {row.claimed_by}"[:64],
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:
-        return None
-    log.warning("%s %s: taken over from %s (abandoned)", job_id, slot, row.claimed_by)
-    return row.id
-
-
-def abandoned_job_slot(job_id: str, slot: str) -> bool:
-    """True when ``slot`` of ``job_id`` was claimed, never finished and was abandoned."""
-    row = db.session.execute(
-        sa.select(JobRun.claimed_by, JobRun.claimed_at, JobRun.heartbeat_at).where(
-            JobRun.job_id == job_id, JobRun.slot == slot, JobRun.finished_at.is_(None)
-        )
-    ).first()
-    db.session.commit()
-    return row is not None and _abandoned(
-        row.claimed_by, row.heartbeat_at or row.claimed_at, clock.now()
-    )
-
-
-def record_job_progress(job_id: str, slot: str, *, owner: str, step: str) -> None:
-    """A sign of life and the step reached, committed at once."""
-    db.session.execute(
-        sa.update(JobRun)
-        .where(JobRun.job_id == job_id, JobRun.slot == slot, JobRun.claimed_by == owner[:128])
-        .values(heartbeat_at=clock.now(), progress=step[:64])
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-
-
-def finish_job_slot(job_id: str, slot: str, *, summary: str, now: datetime) -> None:
-    db.session.execute(
-        sa.update(JobRun)
-        .where(JobRun.job_id == job_id, JobRun.slot == slot)
-        .values(finished_at=now, summary=summary[:4000], progress="finished")
-    )
-    db.session.commit()
-
-
-def release_job_slot(job_id: str, slot: str) -> None:
-    """A run that crashed gives its slot back, so a later start can retry it."""
-    db.session.rollback()
-    db.session.execute(sa.delete(JobRun).where(JobRun.job_id == job_id, JobRun.slot == slot))
-    db.session.commit()
-
-
-def prune_job_runs(job_id: str, *, before: datetime) -> None:
-    db.session.execute(sa.delete(JobRun).where(JobRun.job_id == job_id, JobRun.claimed_at < before))
-    db.session.commit()
