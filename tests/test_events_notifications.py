@@ -195,3 +195,26 @@ def test_nobody_is_notified_while_muted(app: Any) -> None:
         builders.make_hazard("rectifying", unit=unit, accountable_post=post)
     assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Notice.id))) == 0
+
+
+def test_assigning_a_major_hazard_asks_main_responsibility_to_approve_its_plan(
+    smtp: SmtpServer, app: Any
+) -> None:
+    plant = builders.make_unit()
+    head = builders.grant_hazard_role(
+        "main", plant, builders.make_user(email="approver@example.com", locale="en")
+    )
+    post = builders.make_post(unit=plant)
+    builders.make_holder(post, email="fixer@example.com")
+    general = builders.make_hazard(unit=plant, level="general")
+    _assign(general, post)
+    major = builders.make_hazard(unit=plant, level="major", title="Tank leak")
+    flush_outbox(now=NOW)
+    smtp.messages.clear()
+
+    _assign(major, post)
+    flush_outbox(now=NOW)
+    subjects = [m.subject for m in smtp.to("approver@example.com")]
+    assert any("awaits approval" in s and major.number in s for s in subjects), subjects
+    kinds = set(db.session.scalars(sa.select(Notice.kind).where(Notice.user_id == head.id)))
+    assert "plan_approval_needed" in kinds

@@ -144,6 +144,9 @@ def _finish(
     audit.record(actor, f"hazard.{action}", hazard, {"note": note, **data}, now=now)
     if action in EVENT_KINDS and not (action == "extend" and not data.get("requested")):
         events.hazard_event(EVENT_KINDS[action], hazard, actor, note, now=now)
+    if action == "assign" and hazard.level == HazardLevel.MAJOR:
+        # the next step of a major hazard: its 治理方案 waits for approval
+        events.hazard_event("plan_approval_needed", hazard, actor, note, now=now)
     _commit_with_photos(stored)
     return hazard
 
