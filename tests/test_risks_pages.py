@@ -209,3 +209,19 @@ def test_signed_out_is_sent_to_sign_in(client, register):
 def test_navigation_links_the_register(client, auth, register):
     auth.login(b.make_user().email)
     assert 'href="/risks/"' in _get(client, "/risks/")
+
+
+def test_every_risk_gap_links_to_a_page_that_fixes_it(app, client, auth, register):
+    from safety.risks.views import RISK_GAP_TITLES, gap_link
+    from safety.services import risks
+
+    point = b.make_risk_point(unit=register["plant"])
+    b.make_control(b.make_risk(point), b.make_post(unit=register["workshop"]))
+    gaps = risks.find_risk_gaps(b.TODAY)
+    assert {g["type"] for g in gaps} == set(RISK_GAP_TITLES) == set(risks.RISK_GAP_TYPES)
+    auth.login(b.make_user().email)
+    for gap in gaps:
+        with app.test_request_context():
+            url, label = gap_link(gap)
+        assert label
+        assert client.get(url).status_code == 200
