@@ -86,7 +86,7 @@ def test_pages_render_for_a_reader(client, auth, register):
 def test_map_colours_points_and_marks_open_hazards(client, auth, register):
     auth.login(b.make_user().email)
     html = _get(client, f"/risks/units/{register['plant'].id}/map")
-    assert 'role="img"' in html and "<title" in html
+    assert 'aria-labelledby="map-title map-desc"' in html and "<title" in html
     point = re.search(
         rf'<a href="/risks/points/{register["point"].id}"[^>]*data-colour="(\w+)"', html
     )
