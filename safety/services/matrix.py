@@ -1013,7 +1013,7 @@ def find_gaps(today: date) -> list[dict[str, Any]]:
         )
     from safety.services.risks import find_risk_gaps  # 分级管控 gaps (contract §6)
 
-    return gaps + find_risk_gaps(today)
+    return gaps + find_risk_gaps(today, parents)
 
 
 # --- safety targets decomposed layer by layer --------------------------------------------
