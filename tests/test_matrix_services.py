@@ -187,7 +187,7 @@ def test_queries_do_not_grow_with_the_matrix(app, call):
     with count_queries() as large:
         call()
     assert len(large) == len(small)
-    assert len(large) <= 10
+    assert len(large) <= 12  # 10, and up to 2 for the risk register's gaps (contract §6)
 
 
 def test_unsigned_lists_is_one_query(app):

@@ -100,7 +100,7 @@ def test_bad_rows_are_named_and_nothing_is_saved(register, db):
     assert {"rows.3.unit_code", "rows.4.l", "rows.5.owner_post", "rows.6.check_every_days",
             "rows.6.point_kind"} <= set(fields)  # fmt: skip
     assert "rows.2.unit_code" not in fields
-    assert re.search(r"Row 4, column I", fields["rows.4.l"][0])
+    assert re.search(r"4\D+I\b", fields["rows.4.l"][0])  # row 4, column I (any language)
     assert db.session.scalar(sa.select(sa.func.count(RiskPoint.id))) == before
 
 

@@ -86,7 +86,7 @@ def test_pages_render_for_a_reader(client, auth, register):
 def test_map_colours_points_and_marks_open_hazards(client, auth, register):
     auth.login(b.make_user().email)
     html = _get(client, f"/risks/units/{register['plant'].id}/map")
-    assert 'role="img"' in html and "<title" in html
+    assert 'aria-labelledby="map-title map-desc"' in html and "<title" in html
     point = re.search(
         rf'<a href="/risks/points/{register["point"].id}"[^>]*data-colour="(\w+)"', html
     )
@@ -209,3 +209,19 @@ def test_signed_out_is_sent_to_sign_in(client, register):
 def test_navigation_links_the_register(client, auth, register):
     auth.login(b.make_user().email)
     assert 'href="/risks/"' in _get(client, "/risks/")
+
+
+def test_every_risk_gap_links_to_a_page_that_fixes_it(app, client, auth, register):
+    from safety.risks.views import RISK_GAP_TITLES, gap_link
+    from safety.services import risks
+
+    point = b.make_risk_point(unit=register["plant"])
+    b.make_control(b.make_risk(point), b.make_post(unit=register["workshop"]))
+    gaps = risks.find_risk_gaps(b.TODAY)
+    assert {g["type"] for g in gaps} == set(RISK_GAP_TITLES) == set(risks.RISK_GAP_TYPES)
+    auth.login(b.make_user().email)
+    for gap in gaps:
+        with app.test_request_context():
+            url, label = gap_link(gap)
+        assert label
+        assert client.get(url).status_code == 200

@@ -459,3 +459,22 @@ def test_digest_vacant_owner_goes_up_or_to_admins(app):
     due = risk_checks.due_checks_for_digest(b.TODAY)
     assert due[boss.id][0]["control_id"] == control.id
     assert admin.id not in due
+
+
+def test_gap_queries_do_not_grow_with_the_register(app):
+    from tests.test_matrix_services import count_queries
+
+    assert_queries = []
+    for n in (1, 6):
+        for _ in range(n):
+            unit = b.make_unit()
+            risk = b.make_risk(b.make_risk_point(unit=unit))
+            b.make_control(risk, b.make_post(unit=unit))
+            b.make_risk(b.make_risk_point(unit=unit))
+        from safety.extensions import db
+
+        db.session.expire_all()
+        with count_queries() as statements:
+            risks.find_risk_gaps(b.TODAY)
+        assert_queries.append(len(statements))
+    assert assert_queries[0] == assert_queries[1] <= 3

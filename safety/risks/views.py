@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from safety import clock, permissions
@@ -303,3 +304,20 @@ def photo(name: str) -> Response:
     response = send_file(path, mimetype=mimetype, conditional=True, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# --- for the matrix's gaps page (wired by the lead) ---------------------------------
+
+RISK_GAP_TITLES = {
+    "risk_without_control": _l("Risks without a control"),
+    "risk_tier_too_low": _l("Risks controlled below the tier their level asks for"),
+    "control_owner_vacant": _l("Vacant posts owning risk controls"),
+}
+
+
+def gap_link(gap: dict[str, Any]) -> tuple[str, str]:
+    """Where a risk gap is fixed: (url, link text)."""
+    if gap["type"] == "control_owner_vacant":
+        return url_for("risks.post", post_id=gap["post_id"]), _("See the controls it owns")
+    url = url_for("risks.point", point_id=gap["risk_point_id"], _anchor=f"risk-{gap['risk_id']}")
+    return url, _("Add a control")

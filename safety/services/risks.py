@@ -172,9 +172,10 @@ def tier_satisfies(tier: ControlTier, level: RiskLevel) -> bool:
     return TIER_ORDER.index(tier) <= TIER_ORDER.index(REQUIRED_TIER[level])
 
 
-def unit_depths() -> dict[int, int]:
-    """Depth of every unit in the tree (root 0), in one query."""
-    parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all())
+def unit_depths(parents: Mapping[int, int | None] | None = None) -> dict[int, int]:
+    """Depth of every unit in the tree (root 0): from ``parents`` or one query."""
+    if parents is None:
+        parents = dict(db.session.execute(sa.select(Unit.id, Unit.parent_id)).all())
     depths: dict[int, int] = {}
     for uid in parents:
         chain: list[int] = []
@@ -548,25 +549,42 @@ def _held_post_ids(post_ids: set[int], today: date) -> set[int]:
     )
 
 
-def find_risk_gaps(today: date) -> list[dict[str, Any]]:
-    """The register's gaps on ``today`` in the matrix's gap shape (four queries).
+def find_risk_gaps(
+    today: date, parents: Mapping[int, int | None] | None = None
+) -> list[dict[str, Any]]:
+    """The register's gaps on ``today`` in the matrix's gap shape.
 
+    One query when the register is empty, two otherwise (three without
+    ``parents``, the unit tree as ``{id: parent_id}``), however big it is.
     ``risk_without_control`` and ``risk_tier_too_low`` carry ``risk_id``,
     ``risk_point_id`` and the point's ``unit_id``; ``control_owner_vacant``
     carries ``post_id``, its ``unit_id`` and the ``control_ids`` it owns.
     """
-    depths = unit_depths()
-    risks = db.session.execute(
-        sa.select(Risk.id, Risk.event, Risk.level, RiskPoint.id, RiskPoint.name, RiskPoint.unit_id)
+    rows = db.session.execute(
+        sa.select(
+            Risk.id,
+            Risk.event,
+            Risk.level,
+            RiskPoint.id,
+            RiskPoint.name,
+            RiskPoint.unit_id,
+            RiskControl.id,
+            Post.id,
+            Post.title,
+            Post.unit_id,
+            Unit.name,
+        )
         .join(RiskPoint, RiskPoint.id == Risk.risk_point_id)
-        .order_by(RiskPoint.unit_id, RiskPoint.id, Risk.id)
+        .outerjoin(RiskControl, RiskControl.risk_id == Risk.id)
+        .outerjoin(Post, Post.id == RiskControl.owner_post_id)
+        .outerjoin(Unit, Unit.id == Post.unit_id)
+        .order_by(RiskPoint.unit_id, RiskPoint.id, Risk.id, RiskControl.id)
     ).all()
-    controls = db.session.execute(
-        sa.select(RiskControl.id, RiskControl.risk_id, Post.id, Post.title, Post.unit_id, Unit.name)
-        .join(Post, Post.id == RiskControl.owner_post_id)
-        .join(Unit, Unit.id == Post.unit_id)
-        .order_by(RiskControl.id)
-    ).all()
+    if not rows:
+        return []
+    depths = unit_depths(parents)
+    risks = list(dict.fromkeys(tuple(r[:6]) for r in rows))
+    controls = [(r[6], r[0], *r[7:]) for r in rows if r[6] is not None]
     tiers: dict[int, list[ControlTier]] = {}
     for _cid, rid, _pid, _title, unit_id, _unit in controls:
         tiers.setdefault(rid, []).append(tier_of_depth(depths.get(unit_id, 0)))
@@ -604,7 +622,7 @@ def find_risk_gaps(today: date) -> list[dict[str, Any]]:
                     "type": "control_owner_vacant",
                     "unit_id": unit_id,
                     "post_id": post_id,
-                    "control_ids": control_ids,
+                    "control_ids": sorted(control_ids),
                     "message": message,
                 }
             )

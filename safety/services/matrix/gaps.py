@@ -329,7 +329,7 @@ def gaps_of_the_risk_register(facts: GapFacts) -> list[dict[str, Any]]:
     """分级管控 (contract §6): risks without a control at their tier, vacant owners."""
     from safety.services.risks import find_risk_gaps  # the register builds on the matrix
 
-    return find_risk_gaps(facts.today)
+    return find_risk_gaps(facts.today, facts.parents)
 
 
 GAP_CHECKS: list[tuple[str, Callable[[GapFacts], list[dict[str, Any]]]]] = [
