@@ -3,8 +3,10 @@
 Signs in through the HTML form (CSRF on) as each login of the demo and walks
 the same-origin links breadth-first, GET only. Links that end the session or
 change state are skipped; downloads are fetched (status checked) but not
-parsed. URLs of one shape (digits replaced) are visited a few times each, so
-the walk covers every kind of page without visiting all 300 hazards.
+parsed. A URL shape (digits in the path and query values ignored) is visited
+once per login, so the walk covers every kind of page without visiting all
+300 hazards. The whole demo is loaded: its history writes the reminder log
+and the old hazards that some pages show.
 """
 
 from __future__ import annotations
