@@ -12,7 +12,6 @@ from safety.models import (
     ChecklistItem,
     ItemResult,
 )
-from safety.services.hazards.criteria import check_criterion
 from safety.services.inspections._common import (
     HAZARD_DESCRIPTION_MAX,
     HAZARD_LEVELS,
@@ -128,6 +127,8 @@ def _item_hazard(
     found: dict[str, str] = {}
     criterion = raw_hazard.get("criterion")
     if submit and level in HAZARD_LEVELS:
+        from safety.services.hazards import check_criterion  # hazards build on inspections
+
         # Contract §7: a major hazard raised names a published criterion (a
         # draft may still lack it).
         criterion = check_criterion(level, criterion, found) or criterion
