@@ -264,3 +264,23 @@ def test_a_holder_without_a_usable_address_does_not_absorb_the_digest(
     auth.login(admin.email)
     page = client.get("/notifications/outbox").get_data(as_text=True)
     assert "王五" in page
+
+
+def test_due_control_checks_join_the_owner_holders_digest(smtp: SmtpServer, team: dict) -> None:
+    """Contract §6: a due check is in the owner holders' digest, naming the control
+    and its risk point, linking to the check form."""
+    from datetime import UTC, datetime
+
+    point = builders.make_risk_point(unit=team["post"].unit, name="Lime kiln")
+    risk = builders.make_risk(point, event="CO poisoning")
+    control = builders.make_control(
+        risk,
+        team["post"],
+        text="Check the CO alarm",
+        now=datetime(2026, 3, 10, 2, tzinfo=UTC),
+    )
+    run_reminders(now=NOW)
+    [mail] = smtp.to("holder@example.com")
+    body = mail.part("plain")
+    assert "Check the CO alarm" in body and "Lime kiln" in body
+    assert f"http://safety.test/risks/controls/{control.id}/check" in body

@@ -32,6 +32,8 @@ from safety.models import (
     Unit,
     User,
 )
+from safety.risks.views import RISK_GAP_TITLES
+from safety.risks.views import gap_link as risk_gap_link
 from safety.services import matrix, matrix_import
 from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
 
@@ -141,6 +143,8 @@ def export() -> Response:
 def _gap_link(gap: dict[str, Any], can_edit: bool) -> tuple[str, str]:
     """Where a gap is fixed: (url, label)."""
     kind = gap["type"]
+    if kind in RISK_GAP_TITLES:
+        return risk_gap_link(gap)
     if kind in ("unit_without_main", "unit_without_supervision", "party_government_unpaired"):
         wanted = "supervision" if kind == "unit_without_supervision" else "main"
         if can_edit:
@@ -171,6 +175,7 @@ def gaps() -> str:
         "party_government_unpaired": _(
             "Main responsibility not shared by party and administration"
         ),
+        **{kind: str(title) for kind, title in RISK_GAP_TITLES.items()},
     }
     sections = []
     for kind in matrix.GAP_TYPES:

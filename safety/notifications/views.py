@@ -46,6 +46,7 @@ def _labels() -> dict[str, Any]:
             "due_soon": _("due soon"),
             "unsigned": _("responsibility list not signed"),
             "inspection_due": _("inspection due"),
+            "control_check": _("control check due"),
         },
         "statuses": {
             "queued": _("queued"),

@@ -84,7 +84,7 @@ class Item:
 
     object_type: str  # hazard | responsibility_list | inspection_plan
     object_id: int
-    kind: str  # due_soon | overdue | unsigned | inspection_due
+    kind: str  # due_soon | overdue | unsigned | inspection_due | control_check
     reason: str
     days: int | None  # days overdue (> 0) or minus days left (≤ 0)
     number: str
@@ -114,7 +114,13 @@ class Recipient:
             self.items[key] = item
 
     def sorted_items(self) -> list[Item]:
-        order = {"overdue": 0, "due_soon": 1, "inspection_due": 2, "unsigned": 3}
+        order = {
+            "overdue": 0,
+            "due_soon": 1,
+            "inspection_due": 2,
+            "control_check": 2,
+            "unsigned": 3,
+        }
         return sorted(
             self.items.values(),
             key=lambda i: (order.get(i.kind, 9), -(i.days or 0), i.number, i.object_id),
@@ -415,6 +421,7 @@ def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
             untold.append(hazard.number)
     _add_unsigned_lists(facts, tally)
     _add_due_inspections(facts, tally)
+    _add_due_control_checks(facts, tally)
     return Plan(
         facts.today, tally.recipients, hazard_ids, facts.already, untold, tally.told_already
     )
@@ -465,6 +472,35 @@ def _add_due_inspections(facts: Facts, tally: _Tally) -> None:
             link=f"{facts.base_url}/inspections/",
         )
         tally.tell([user_id], item, "holder")
+
+
+#: A control check's share (contract §6) by who hears: the owner post's holders,
+#: the superior post once it is late, or the superior chain for a vacant owner.
+CHECK_REASONS = {"owner": "holder", "superior": "superior", "vacant_owner": "vacant"}
+
+
+def _add_due_control_checks(facts: Facts, tally: _Tally) -> None:
+    """Risk-control checks due today or late join their people's digest (why: control check)."""
+    from safety.services.risk_checks import due_checks_for_digest  # the register builds on this
+
+    for user_id, dues in due_checks_for_digest(facts.today).items():
+        if user_id not in facts.people:
+            continue
+        for due in dues:
+            reason = CHECK_REASONS.get(due["role"], "holder")
+            item = Item(
+                object_type="risk_control",
+                object_id=due["control_id"],
+                kind="control_check",
+                reason=reason,
+                days=due["days_overdue"],
+                number="",
+                title=due["control_text"],
+                unit=due["risk_point_name"],
+                deadline=due["due_on"],
+                link=f"{facts.base_url}/risks/controls/{due['control_id']}/check",
+            )
+            tally.tell([user_id], item, reason)
 
 
 # --- rendering ---------------------------------------------------------------
@@ -609,6 +645,10 @@ def _what(item: Item) -> str:
         )
     if item.object_type == "inspection_plan":
         return _("Inspection due: %(checklist)s, %(unit)s", checklist=item.title, unit=item.unit)
+    if item.object_type == "risk_control":
+        return _(
+            "Control check due: %(control)s, at %(point)s", control=item.title, point=item.unit
+        )
     return item.title
 
 
