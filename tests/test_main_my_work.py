@@ -203,3 +203,18 @@ def test_home_page_runs_a_constant_number_of_queries(me: dict, client: Any) -> N
     with count_queries() as many:
         assert client.get("/").status_code == 200
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_my_work_lists_the_control_checks_due_on_my_posts(client: Any, auth: Any) -> None:
+    """Contract §6: the owner post's holders see what is due on My work."""
+    post = builders.make_post()
+    holder = builders.make_holder(post)
+    point = builders.make_risk_point(unit=post.unit, name="液氨储罐区")
+    control = builders.make_control(builders.make_risk(point), post, text="液位计每日巡检")
+    stranger = builders.make_holder(builders.make_post())
+    auth.login(holder.email)
+    html = client.get("/").get_data(as_text=True)
+    assert "液位计每日巡检" in html and f"/risks/controls/{control.id}/check" in html
+    auth.logout()
+    auth.login(stranger.email)
+    assert "液位计每日巡检" not in client.get("/").get_data(as_text=True)

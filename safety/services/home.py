@@ -8,15 +8,25 @@ number of queries whatever the size of the data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
 
 from safety.extensions import db
-from safety.models import Hazard, HazardEvent, HazardStatus, InspectionPlan, User
+from safety.models import (
+    Hazard,
+    HazardEvent,
+    HazardStatus,
+    InspectionPlan,
+    Risk,
+    RiskControl,
+    RiskPoint,
+    User,
+)
 from safety.services import hazards, matrix
 from safety.services.inspections import HistoryRow, history, plans_due_for
+from safety.services.risks_pages import my_due_checks
 
 #: How many of my own inspections the home page shows.
 RECENT_INSPECTIONS = 5
@@ -41,6 +51,8 @@ class MyWork:
     rejected: list[RejectedFix]
     extension_requests: list[Hazard]
     recent_inspections: list[HistoryRow]
+    #: Risk-control checks due today or late on the posts held (contract §6).
+    due_checks: list[tuple[RiskControl, Risk, RiskPoint]] = field(default_factory=list)
 
 
 def rejected_fixes(rectifying: list[Hazard]) -> list[RejectedFix]:
@@ -79,4 +91,5 @@ def my_work(user: User, *, today: date) -> MyWork:
         rejected=rejected_fixes(work.to_rectify),
         extension_requests=work.to_decide,
         recent_inspections=history(inspector_id=user.id, limit=RECENT_INSPECTIONS),
+        due_checks=my_due_checks(user, today),
     )
