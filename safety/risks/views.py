@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from safety import clock, permissions
-from safety.extensions import db
 from safety.models import Post, Risk, RiskControl, RiskPoint, Unit, User
 from safety.risks import bp
 from safety.risks.forms import AssessForm, CheckForm, ControlForm, PointForm, RiskForm, as_choices
@@ -66,15 +64,6 @@ def _apply(form: Any, error: ValidationError) -> None:
             target.errors = list(target.errors) + list(messages)
         else:
             flash(f"{name}: {messages[0]}", "error")
-
-
-def post_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(
-        sa.select(Post.id, Post.title, Unit.name)
-        .join(Unit, Unit.id == Post.unit_id)
-        .order_by(Unit.code, Post.id)
-    ).all()
-    return [(str(pid), f"{unit} · {title}") for pid, title, unit in rows]
 
 
 # --- overview and a unit's register --------------------------------------------------
@@ -148,7 +137,7 @@ def _point_page(point: RiskPoint, forms: dict[str, Any], status: int = 200) -> A
     for risk in data["risks"]:
         forms.setdefault(f"assess{risk.id}", AssessForm(prefix=f"a{risk.id}"))
         control_form = forms.setdefault(f"control{risk.id}", ControlForm(prefix=f"c{risk.id}"))
-        control_form.owner_post_id.choices = as_choices(post_choices())
+        control_form.owner_post_id.choices = as_choices(risks_pages.post_choices())
     return render_template(
         "risks/point.html",
         point=point,
@@ -215,7 +204,7 @@ def add_control(risk_id: int) -> Any:
     point = risk.risk_point
     _require_editor(point.unit_id)
     form = ControlForm(prefix=f"c{risk.id}")
-    form.owner_post_id.choices = as_choices(post_choices())
+    form.owner_post_id.choices = as_choices(risks_pages.post_choices())
     if not form.validate_on_submit():
         flash(_("The form expired; please send it again."), "error")
         return _point_page(point, {f"control{risk.id}": form}, 422)

@@ -245,3 +245,13 @@ def point_page(point: RiskPoint) -> dict[str, Any]:
         "photos": photos,
         "open_hazards": open_hazards_by_point([point.id]).get(point.id, 0),
     }
+
+
+def post_choices() -> list[tuple[str, str]]:
+    """Every post as ``(id, "unit · title")`` for the control owner picker."""
+    rows = db.session.execute(
+        sa.select(Post.id, Post.title, Unit.name)
+        .join(Unit, Unit.id == Post.unit_id)
+        .order_by(Unit.code, Post.id)
+    ).all()
+    return [(str(pid), f"{unit} · {title}") for pid, title, unit in rows]
