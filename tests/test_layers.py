@@ -21,7 +21,6 @@ BLUEPRINTS = tuple(area for area in HTML_AREAS) + ("api",)
 ALLOWED: set[tuple[str, str]] = {
     # views that still query through the session, by owner:
     ("safety.org.queries", "safety.extensions"),  # org
-    ("safety.notifications.views", "safety.extensions"),  # notifications
     ("safety.admin.queries", "safety.extensions"),  # admin
 }
 

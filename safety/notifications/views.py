@@ -8,13 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from safety import clock, permissions
-from safety.extensions import db
 from safety.forms import EmptyForm
 from safety.models import EmailStatus, Hazard, OutboxEmail, User
 from safety.notifications import bp
@@ -128,24 +126,14 @@ def outbox_index():  # noqa: ANN201
     if status not in (None, *(s.value for s in EmailStatus)):
         abort(404)
     before = request.args.get("before", type=int)
-    stmt = sa.select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(PAGE_SIZE + 1)
-    if status:
-        stmt = stmt.where(OutboxEmail.status == EmailStatus(status))
-    if before:
-        stmt = stmt.where(OutboxEmail.id < before)
-    emails = list(db.session.scalars(stmt))
+    emails, counts = outbox.outbox_page(status, before, PAGE_SIZE)
     older = emails[PAGE_SIZE - 1].id if len(emails) > PAGE_SIZE else None
-    counts = dict(
-        db.session.execute(
-            sa.select(OutboxEmail.status, sa.func.count()).group_by(OutboxEmail.status)
-        ).all()
-    )
     return render_template(
         "notifications/outbox.html",
         emails=emails[:PAGE_SIZE],
         older=older,
         status=status,
-        counts={s.value: counts.get(s, 0) for s in EmailStatus},
+        counts=counts,
         without_email=reminders.digests_without_email(clock.today() - timedelta(days=14)),
         form=EmptyForm(),
         test_form=TestEmailForm(),

@@ -490,3 +490,21 @@ def send_test_email(actor: User | None, to: str, *, now: datetime) -> OutboxEmai
     db.session.commit()
     flush_outbox(now=now, ignore_backoff=True, only_ids=[email.id])
     return db.session.get(OutboxEmail, email.id, populate_existing=True)
+
+
+def outbox_page(
+    status: str | None, before: int | None, size: int
+) -> tuple[list[OutboxEmail], dict[str, int]]:
+    """Newest first, ``size + 1`` emails (one more says there are older ones) of
+    ``status`` below id ``before``, and the count of every status."""
+    stmt = sa.select(OutboxEmail).order_by(OutboxEmail.id.desc()).limit(size + 1)
+    if status:
+        stmt = stmt.where(OutboxEmail.status == EmailStatus(status))
+    if before:
+        stmt = stmt.where(OutboxEmail.id < before)
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxEmail.status, sa.func.count()).group_by(OutboxEmail.status)
+        ).all()
+    )
+    return list(db.session.scalars(stmt)), {s.value: counts.get(s, 0) for s in EmailStatus}
