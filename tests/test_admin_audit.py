@@ -38,9 +38,9 @@ def test_log_lists_who_what_and_changes_newest_first(client, signed_in_admin):
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "审计日志完整" in page
     table = page[page.index("<tbody>") :]
-    update = table.index("<code>unit.update</code>")
-    create = table.index("<code>unit.create</code>")
-    assert update < create  # newest first
+    update = table.index('title="unit.update">单位: 已修改')
+    create = table.index('title="unit.create">单位: 已创建')
+    assert update < create  # newest first, in words
     assert "纯碱厂 → 纯碱分厂" in page
     assert "Builder" in page  # who
 

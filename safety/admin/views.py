@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from safety import clock, permissions
-from safety.admin import bp, queries
+from safety.admin import bp, labels, queries
 from safety.admin.forms import AuditFilterForm
 from safety.extensions import login_manager
 from safety.models import AuditEvent
@@ -52,10 +52,11 @@ def audit() -> str:
     """The audit log, newest first, filterable, keyset-paginated."""
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice("", _("Any"))] + [
-        SelectChoice(a, a) for a in queries.distinct_values(AuditEvent.action)
+        SelectChoice(a, labels.action_label(a)) for a in queries.distinct_values(AuditEvent.action)
     ]
     form.object_type.choices = [SelectChoice("", _("Any"))] + [
-        SelectChoice(t, t) for t in queries.distinct_values(AuditEvent.object_type)
+        SelectChoice(t, labels.type_label(t))
+        for t in queries.distinct_values(AuditEvent.object_type)
     ]
     valid = form.validate()
     filters = queries.AuditFilters()
@@ -79,6 +80,8 @@ def audit() -> str:
             "event": event,
             "actor": actor,
             "changes": queries.describe_changes(event.changes),
+            "action": labels.action_label(event.action),
+            "object": labels.type_label(event.object_type),
             "url": _object_url(event, holdings),
         }
         for event, actor in rows
