@@ -24,6 +24,7 @@ from safety.models import (
     Unit,
     User,
 )
+from safety.models.hazard_search import FAR_FUTURE_SQL, FTS_TABLE
 from safety.services.errors import ValidationError
 from safety.services.org import holders_on, holding_filter, unit_subtree_ids
 from safety.services.overdue import overdue_clause
@@ -32,6 +33,10 @@ S = HazardStatus
 
 SORTS = ("id", "found", "deadline")
 FAR_FUTURE = date(9999, 12, 31)
+#: Spelled exactly as ``ix_hazards_deadline_sort`` (a literal, not a bound value,
+#: or the expression index does not match).
+DEADLINE_KEY = sa.func.coalesce(Hazard.deadline, sa.literal_column(FAR_FUTURE_SQL, sa.Date))
+_SEARCHED = (Hazard.number, Hazard.title, Hazard.description, Hazard.location)
 
 
 @dataclass
@@ -72,21 +77,34 @@ def filtered_query(
         stmt = stmt.where(
             sa.or_(Hazard.reporter_id == user.id, Hazard.accountable_post_id.in_(held))
         )
-    if filters.q:
-        pattern = (
-            "%"
-            + filters.q.strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-            + "%"
-        )
-        stmt = stmt.where(
-            sa.or_(
-                Hazard.number.ilike(pattern, escape="\\"),
-                Hazard.title.ilike(pattern, escape="\\"),
-                Hazard.description.ilike(pattern, escape="\\"),
-                Hazard.location.ilike(pattern, escape="\\"),
-            )
-        )
+    if filters.q and filters.q.strip():
+        stmt = stmt.where(search_clause(filters.q.strip()))
     return stmt
+
+
+def search_clause(text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive (ASCII) substring of number, title, description or location.
+
+    Index-backed from 3 characters (trigrams need 3): PostgreSQL's GIN trigram
+    index serves the ILIKE itself; on SQLite the FTS5 trigram table narrows the
+    rows first and the LIKE re-checks them, so results are exactly the ILIKE's.
+    An exact hazard number also goes through the unique index.
+    """
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+    like = sa.or_(*(col.ilike(pattern, escape="\\") for col in _SEARCHED))
+    if len(text) < 3:
+        return like
+    if db.session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + text.replace('"', '""') + '"'
+        hits = (
+            sa.select(sa.column("rowid"))
+            .select_from(sa.table(FTS_TABLE))
+            .where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
+        )
+        like = sa.and_(Hazard.id.in_(hits), like)
+    if text.isascii():
+        return sa.or_(Hazard.number == text.upper(), like)
+    return like
 
 
 def _sort_keys(sort: str) -> tuple[list[Any], list[bool]]:
@@ -94,7 +112,7 @@ def _sort_keys(sort: str) -> tuple[list[Any], list[bool]]:
     if sort == "found":
         return [Hazard.found_on, Hazard.id], [True, True]
     if sort == "deadline":
-        return [sa.func.coalesce(Hazard.deadline, FAR_FUTURE), Hazard.id], [False, False]
+        return [DEADLINE_KEY, Hazard.id], [False, False]
     return [Hazard.id], [False]
 
 
