@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from safety.extensions import db
 from safety.models import (
@@ -54,14 +54,23 @@ class HazardFilters:
 
 
 def filtered_query(
-    filters: HazardFilters, *, user: User | None, today: date
+    filters: HazardFilters,
+    *,
+    user: User | None,
+    today: date,
+    subtree: Sequence[int] | None = None,
 ) -> sa.Select[tuple[Hazard]]:
-    """SELECT of hazards matching ``filters`` (no order, no limit)."""
+    """SELECT of hazards matching ``filters`` (no order, no limit).
+
+    ``subtree``: the ids under ``filters.unit_id`` when the caller has them
+    already (saves a query).
+    """
     stmt = sa.select(Hazard)
     if filters.status:
         stmt = stmt.where(Hazard.status.in_(filters.status))
     if filters.unit_id is not None:
-        stmt = stmt.where(Hazard.unit_id.in_(unit_subtree_ids(filters.unit_id)))
+        ids = list(subtree) if subtree is not None else unit_subtree_ids(filters.unit_id)
+        stmt = stmt.where(Hazard.unit_id.in_(ids))
     if filters.level is not None:
         stmt = stmt.where(Hazard.level == filters.level)
     if filters.overdue is True:
@@ -151,11 +160,12 @@ def list_hazards(
     today: date,
     cursor: str | None = None,
     limit: int = 50,
+    subtree: Sequence[int] | None = None,
 ) -> HazardPage:
     """One page of hazards with their unit, post and today's holders.
 
-    A constant number of queries whatever ``limit`` is: the page, units and
-    posts (selectin) and holders (one query).
+    Two queries whatever ``limit`` is: the page with its units and posts
+    (joined) and holders.
 
     :raise ValidationError: for a cursor this function did not hand out.
     """
@@ -163,8 +173,8 @@ def list_hazards(
 
     sort = filters.sort if filters.sort in SORTS else "id"
     keys, desc = _sort_keys(sort)
-    stmt = filtered_query(filters, user=user, today=today).options(
-        selectinload(Hazard.unit), selectinload(Hazard.accountable_post)
+    stmt = filtered_query(filters, user=user, today=today, subtree=subtree).options(
+        joinedload(Hazard.unit), joinedload(Hazard.accountable_post)
     )
     if cursor:
         values = _parse_cursor(cursor, sort)
@@ -283,7 +293,13 @@ def get_hazard(hazard_id: Any) -> Hazard:
 
 def unit_choices() -> list[tuple[str, str]]:
     """Units in tree order, indented (one query), for selects."""
-    units = db.session.execute(sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id)).all()
+    return _tree_choices(
+        db.session.execute(sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id)).all()
+    )
+
+
+def _tree_choices(units: Sequence[Any]) -> list[tuple[str, str]]:
+    """Rows with ``id, name, code, parent_id`` in tree order, indented."""
     children: dict[int | None, list[Any]] = {}
     for row in units:
         children.setdefault(row.parent_id, []).append(row)
@@ -307,6 +323,51 @@ def unit_choices() -> list[tuple[str, str]]:
         for child in sorted(children.get(row.id, []), key=lambda r: r.code, reverse=True):
             stack.append((child, depth + 1))
     return result
+
+
+@dataclass
+class ListChoices:
+    """The list's filter selects and the unit filter's subtree, from one query."""
+
+    units: list[tuple[str, str]]
+    posts: list[tuple[str, str]]
+    subtree: list[int] | None
+
+
+def list_choices(unit_id: int | None) -> ListChoices:
+    """Unit and post choices for the list's filters, and ``unit_id``'s subtree (one query).
+
+    The page used to load units and posts twice and every holder of every
+    post; a filter select needs neither.
+    """
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id, Post.id, Post.title)
+        .outerjoin(Post, Post.unit_id == Unit.id)
+        .order_by(Unit.code, Post.id)
+    ).all()
+    units = {r[0]: r for r in rows}
+    unit_rows = [_UnitRow(r[0], r[1], r[2], r[3]) for r in units.values()]
+    posts = [(str(r[4]), f"{r[1]} · {r[5]}") for r in rows if r[4] is not None]
+    subtree = None
+    if unit_id is not None:
+        children: dict[int | None, list[int]] = {}
+        for u in unit_rows:
+            children.setdefault(u.parent_id, []).append(u.id)
+        subtree, stack = [], [unit_id]
+        while stack:
+            uid = stack.pop()
+            if uid not in subtree:
+                subtree.append(uid)
+                stack.extend(children.get(uid, []))
+    return ListChoices(_tree_choices(unit_rows), posts, subtree)
+
+
+@dataclass
+class _UnitRow:
+    id: int
+    name: str
+    code: str
+    parent_id: int | None
 
 
 @dataclass
