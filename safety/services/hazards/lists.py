@@ -233,12 +233,16 @@ class HazardDetail:
 
 
 def hazard_detail(hazard: Hazard, *, today: date) -> HazardDetail:
-    """The hazard's history, photos by event and accountable holders (fixed query count)."""
+    """The hazard's history, photos by event and accountable holders.
+
+    Three queries whatever the history: events, photos, and every person the
+    page names (actors, reporter, submitter, verifier and today's holders) in
+    one, so that ``event.actor`` comes from the identity map.
+    """
     events = list(
         db.session.scalars(
             sa.select(HazardEvent)
             .where(HazardEvent.hazard_id == hazard.id)
-            .options(selectinload(HazardEvent.actor))
             .order_by(HazardEvent.id)
         )
     )
@@ -250,19 +254,33 @@ def hazard_detail(hazard: Hazard, *, today: date) -> HazardDetail:
     if None in by_event and events:
         # Photos copied from an inspection belong to no event: show them with the report.
         by_event[events[0].id] = by_event.pop(None) + by_event.get(events[0].id, [])
-    holders = (
-        holders_on([hazard.accountable_post_id], today)[hazard.accountable_post_id]
-        if hazard.accountable_post_id is not None
-        else []
-    )
-    people_ids = {
-        i for i in (hazard.reporter_id, hazard.submitted_by_id, hazard.verified_by_id) if i
-    }
-    people = (
-        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(people_ids)))}
-        if people_ids
-        else {}
-    )
+    named = {hazard.reporter_id, hazard.submitted_by_id, hazard.verified_by_id}
+    people_ids = {i for i in named if i}
+    everyone = people_ids | {e.actor_id for e in events if e.actor_id}
+    post_id = hazard.accountable_post_id
+    people: dict[int, User] = {}
+    holders: list[User] = []
+    if everyone or post_id is not None:
+        holding = (
+            sa.and_(
+                PostHolder.user_id == User.id,
+                PostHolder.post_id == post_id,
+                holding_filter(today),
+            )
+            if post_id is not None
+            else sa.false()
+        )
+        rows = db.session.execute(
+            sa.select(User, PostHolder.post_id)
+            .outerjoin(PostHolder, holding)
+            .where(sa.or_(User.id.in_(everyone), PostHolder.post_id.is_not(None)))
+            .order_by(User.name, User.id)
+        ).all()
+        for user, held in rows:
+            if user.id in people_ids:
+                people[user.id] = user
+            if held is not None and user.active and user not in holders:
+                holders.append(user)
     return HazardDetail(hazard, events, by_event, holders, people)
 
 
@@ -283,7 +301,11 @@ def get_hazard(hazard_id: Any) -> Hazard:
     from safety.services.errors import NotFound
 
     try:
-        hazard = db.session.get(Hazard, int(hazard_id))
+        hazard = db.session.scalar(
+            sa.select(Hazard)
+            .where(Hazard.id == int(hazard_id))
+            .options(joinedload(Hazard.unit), joinedload(Hazard.accountable_post))
+        )
     except (TypeError, ValueError, OverflowError):
         hazard = None
     if hazard is None:
