@@ -34,6 +34,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 NOW = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
+#: Seconds of timed runs after which a slow measure (an Excel report) stops repeating.
+BUDGET = 2.0
 LIST_TARGET = 1.5
 REPORT_TARGET = 3.0
 
@@ -81,13 +83,9 @@ def build(uri: str, hazards: int, people: int) -> Any:
         db.create_all()
         started = time.perf_counter()
         scale_demo(hazards=hazards, people=people, seed=1, now=NOW)
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("COMMIT")
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-        else:
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
+        db.session.remove()
+        with db.engine.begin() as conn:  # fresh statistics, as after autovacuum
+            conn.exec_driver_sql("ANALYZE")
         print(f"    built {hazards} hazards in {time.perf_counter() - started:.1f}s", flush=True)
     return app
 
@@ -103,7 +101,12 @@ def _measures() -> dict[str, tuple[float, Callable[[], Any]]]:
     today = clock.local_date(NOW)
     root = db.session.scalar(sa.select(Unit.id).where(Unit.parent_id.is_(None)))
     plant = db.session.scalar(sa.select(Unit.id).where(Unit.parent_id == root).limit(1))
-    number = db.session.scalar(sa.select(Hazard.number).order_by(Hazard.id.desc()).limit(1))
+    number = db.session.scalar(
+        sa.select(Hazard.number)
+        .where(Hazard.accountable_post_id.is_not(None))
+        .order_by(Hazard.id.desc())
+        .limit(1)
+    )
     officer = db.session.scalar(
         sa.select(User)
         .join(PostHolder, PostHolder.user_id == User.id)
@@ -182,17 +185,19 @@ def measure(app: Any, repeat: int) -> tuple[dict[str, tuple[float, int, float]],
     slow: list[Any] = []
     with app.test_request_context():
         for name, (target, run) in _measures().items():
-            times, statements = [], 0
-            for attempt in range(repeat + 1):  # the first warms the caches
+            times: list[float] = []
+            statements, attempt = 0, 0
+            # The first run warms the caches; slow measures stop after BUDGET seconds.
+            while len(times) < repeat and (len(times) < 1 or sum(times) < BUDGET):
                 db.session.remove()
                 with Recorder(db.engine) as rec:
                     started = time.perf_counter()
                     run()
                     took = time.perf_counter() - started
-                if attempt:
+                if attempt or took > BUDGET / 2:
                     times.append(took)
                     slow += [(t, s, p, name) for t, s, p in rec.slow]
-                statements = rec.count
+                statements, attempt = rec.count, attempt + 1
             times.sort()
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
             results[name] = (p95, statements, target)

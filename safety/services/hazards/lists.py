@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from safety.extensions import db
 from safety.models import (
@@ -276,11 +277,15 @@ def hazard_detail(hazard: Hazard, *, today: date) -> HazardDetail:
             .where(sa.or_(User.id.in_(everyone), PostHolder.post_id.is_not(None)))
             .order_by(User.name, User.id)
         ).all()
+        named_users: dict[int, User] = {}
         for user, held in rows:
+            named_users[user.id] = user
             if user.id in people_ids:
                 people[user.id] = user
             if held is not None and user.active and user not in holders:
                 holders.append(user)
+        for event in events:  # no lazy load per event
+            set_committed_value(event, "actor", named_users.get(event.actor_id))
     return HazardDetail(hazard, events, by_event, holders, people)
 
 
