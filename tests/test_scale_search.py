@@ -121,3 +121,28 @@ def test_plans_use_the_search_and_sort_indexes(app: Any) -> None:
     keys, _desc = svc.lists._sort_keys("deadline")
     ordered = sa.select(Hazard).order_by(*keys).limit(51)
     assert "ix_hazards_deadline_sort" in _plan(ordered)
+
+
+def test_overdue_by_deadline_pages_in_deadline_order(app: Any) -> None:
+    unit = builders.make_unit()
+    made = [
+        builders.make_hazard("rectifying", unit=unit, deadline=TODAY - timedelta(days=1 + i % 3))
+        for i in range(5)
+    ]
+    builders.make_hazard("rectifying", unit=unit)  # not overdue
+    expected = [h.id for h in sorted(made, key=lambda h: (h.deadline, h.id))]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = svc.list_hazards(
+            svc.HazardFilters(overdue=True, sort="deadline"),
+            user=None,
+            today=TODAY,
+            cursor=cursor,
+            limit=2,
+        )
+        seen += [h.id for h in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == expected

@@ -174,6 +174,10 @@ def list_hazards(
 
     sort = filters.sort if filters.sort in SORTS else "id"
     keys, desc = _sort_keys(sort)
+    if sort == "deadline" and filters.overdue is True:
+        # Overdue hazards all have a deadline: the same order, served by
+        # ix_hazards_status_deadline instead of sorting every overdue hazard.
+        keys = [Hazard.deadline, Hazard.id]
     stmt = filtered_query(filters, user=user, today=today, subtree=subtree).options(
         joinedload(Hazard.unit), joinedload(Hazard.accountable_post)
     )
