@@ -1,29 +1,42 @@
 """``python -m bench`` (``make bench``): every benchmark, reported as ratios.
 
-Each runs in its own temporary SQLite database:
-
-- ``bench.reminders``: the reminder pass at 10k vs 100k open hazards, and a
-  repeat pass as a ratio of the first;
-- ``bench.hazards_list``: hazard list pages at 1k vs 100k hazards;
-- ``bench.reports``: dashboard, reports and their Excel exports at 10k vs 100k
-  hazards, each ratio against the 3x target.
+- ``bench.scale``: the hazard lists (default, overdue, status, level, a unit's
+  subtree, text search, sort by deadline, My work) and the reports at two
+  sizes built by ``flask demo scale``, on SQLite and, when
+  ``SAFETY_BENCH_PG`` is set, PostgreSQL. Sizes: ``SAFETY_BENCH_SMALL`` and
+  ``SAFETY_BENCH_LARGE`` (default 1k and 10k hazards, a few minutes; the real
+  run is ``SAFETY_BENCH_SMALL=10000 SAFETY_BENCH_LARGE=100000``);
+- ``bench.reminders``: the reminder pass at 10x the data and a repeat pass
+  (its own data: every hazard in rectification, one post per person). Sizes:
+  ``SAFETY_BENCH_SMALL`` / ``SAFETY_BENCH_LARGE`` and ``SAFETY_BENCH_PEOPLE``.
 
 Run one alone with ``python -m bench.<name>``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
-from bench import hazards_list, reminders, reports
+from bench import reminders, scale
+
+
+def _reminder_args() -> list[str]:
+    args = []
+    for env, flag in (
+        ("SAFETY_BENCH_SMALL", "--small"),
+        ("SAFETY_BENCH_LARGE", "--large"),
+        ("SAFETY_BENCH_PEOPLE", "--people"),
+    ):
+        args += [flag, os.environ.get(env) or str(scale.DEFAULTS[env])]
+    return args
 
 
 def main() -> int:
     status = 0
     for name, run in (
-        ("reminders", lambda: reminders.main([])),
-        ("hazards_list", lambda: hazards_list.main([])),
-        ("reports", lambda: reports.main([])),
+        ("scale", lambda: scale.main([])),
+        ("reminders", lambda: reminders.main(_reminder_args())),
     ):
         print(f"== bench.{name} ==", flush=True)
         status = status or (run() or 0)

@@ -50,6 +50,13 @@ def get_metadata():
     return target_db.metadata
 
 
+def _include_object(obj, name, type_, reflected, compare_to):
+    """Leave out the hazard search objects (declared as DDL, not as models)."""
+    from safety.models.hazard_search import is_search_object
+
+    return not is_search_object(name)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -89,7 +96,8 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info('No changes in schema detected.')
 
-    conf_args = current_app.extensions['migrate'].configure_args
+    conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_object", _include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -28,7 +28,6 @@ from safety.models import Hazard, HazardLevel, HazardStatus, User
 from safety.services import hazards as svc
 from safety.services import ledger, photos
 from safety.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from safety.services.org import unit_subtree_ids
 from safety.services.overdue import days_left, days_overdue, is_overdue
 
 PAGE_SIZES = (20, 50, 100)
@@ -105,16 +104,18 @@ def index() -> str:
     if limit not in PAGE_SIZES:
         limit = PAGE_SIZES[0]
     cursor = request.args.get("cursor") or None
+    choices = svc.list_choices(filters.unit_id)  # one query, also the unit's subtree
+    sub = choices.subtree
     try:
-        page = svc.list_hazards(filters, user=_user(), today=today, cursor=cursor, limit=limit)
+        page = svc.list_hazards(
+            filters, user=_user(), today=today, cursor=cursor, limit=limit, subtree=sub
+        )
     except ValidationError:
         flash(_("That page link is no longer valid; showing the first page."), "info")
-        page = svc.list_hazards(filters, user=_user(), today=today, limit=limit)
+        page = svc.list_hazards(filters, user=_user(), today=today, limit=limit, subtree=sub)
         cursor = None
     rows = [row_for(h, page.holders.get(h.accountable_post_id, []), today) for h in page.items]
-    counts = svc.status_counts(
-        unit_subtree_ids(filters.unit_id) if filters.unit_id else None, today=today
-    )
+    counts = svc.status_counts(sub, today=today)
     return render_template(
         "hazards/index.html",
         rows=rows,
@@ -124,8 +125,8 @@ def index() -> str:
         counts=counts,
         limit=limit,
         page_sizes=PAGE_SIZES,
-        units=unit_choices(),
-        posts=[(str(o.id), f"{o.unit} · {o.title}") for o in svc.post_options(None, today)],
+        units=choices.units,
+        posts=choices.posts,
         statuses=svc.STATUS_LABELS,
         levels=svc.LEVEL_LABELS,
         next_url=(

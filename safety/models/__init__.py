@@ -1,5 +1,6 @@
 """Every model, re-exported so that Alembic and callers see one namespace."""
 
+from safety.models import hazard_search  # noqa: F401  (search DDL on create_all)
 from safety.models.audit import AuditEvent, AuditHead
 from safety.models.base import Base, UTCDateTime
 from safety.models.duties import (

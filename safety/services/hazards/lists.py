@@ -9,7 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from safety.extensions import db
 from safety.models import (
@@ -24,6 +25,7 @@ from safety.models import (
     Unit,
     User,
 )
+from safety.models.hazard_search import FAR_FUTURE_SQL, FTS_TABLE
 from safety.services.errors import ValidationError
 from safety.services.org import holders_on, holding_filter, unit_subtree_ids
 from safety.services.overdue import overdue_clause
@@ -32,6 +34,10 @@ S = HazardStatus
 
 SORTS = ("id", "found", "deadline")
 FAR_FUTURE = date(9999, 12, 31)
+#: Spelled exactly as ``ix_hazards_deadline_sort`` (a literal, not a bound value,
+#: or the expression index does not match).
+DEADLINE_KEY = sa.func.coalesce(Hazard.deadline, sa.literal_column(FAR_FUTURE_SQL, sa.Date))
+_SEARCHED = (Hazard.number, Hazard.title, Hazard.description, Hazard.location)
 
 
 @dataclass
@@ -49,14 +55,23 @@ class HazardFilters:
 
 
 def filtered_query(
-    filters: HazardFilters, *, user: User | None, today: date
+    filters: HazardFilters,
+    *,
+    user: User | None,
+    today: date,
+    subtree: Sequence[int] | None = None,
 ) -> sa.Select[tuple[Hazard]]:
-    """SELECT of hazards matching ``filters`` (no order, no limit)."""
+    """SELECT of hazards matching ``filters`` (no order, no limit).
+
+    ``subtree``: the ids under ``filters.unit_id`` when the caller has them
+    already (saves a query).
+    """
     stmt = sa.select(Hazard)
     if filters.status:
         stmt = stmt.where(Hazard.status.in_(filters.status))
     if filters.unit_id is not None:
-        stmt = stmt.where(Hazard.unit_id.in_(unit_subtree_ids(filters.unit_id)))
+        ids = list(subtree) if subtree is not None else unit_subtree_ids(filters.unit_id)
+        stmt = stmt.where(Hazard.unit_id.in_(ids))
     if filters.level is not None:
         stmt = stmt.where(Hazard.level == filters.level)
     if filters.overdue is True:
@@ -72,21 +87,34 @@ def filtered_query(
         stmt = stmt.where(
             sa.or_(Hazard.reporter_id == user.id, Hazard.accountable_post_id.in_(held))
         )
-    if filters.q:
-        pattern = (
-            "%"
-            + filters.q.strip().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-            + "%"
-        )
-        stmt = stmt.where(
-            sa.or_(
-                Hazard.number.ilike(pattern, escape="\\"),
-                Hazard.title.ilike(pattern, escape="\\"),
-                Hazard.description.ilike(pattern, escape="\\"),
-                Hazard.location.ilike(pattern, escape="\\"),
-            )
-        )
+    if filters.q and filters.q.strip():
+        stmt = stmt.where(search_clause(filters.q.strip()))
     return stmt
+
+
+def search_clause(text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive (ASCII) substring of number, title, description or location.
+
+    Index-backed from 3 characters (trigrams need 3): PostgreSQL's GIN trigram
+    index serves the ILIKE itself; on SQLite the FTS5 trigram table narrows the
+    rows first and the LIKE re-checks them, so results are exactly the ILIKE's.
+    An exact hazard number also goes through the unique index.
+    """
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+    like = sa.or_(*(col.ilike(pattern, escape="\\") for col in _SEARCHED))
+    if len(text) < 3:
+        return like
+    if db.session.get_bind().dialect.name == "sqlite":
+        phrase = '"' + text.replace('"', '""') + '"'
+        hits = (
+            sa.select(sa.column("rowid"))
+            .select_from(sa.table(FTS_TABLE))
+            .where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
+        )
+        like = sa.and_(Hazard.id.in_(hits), like)
+    if text.isascii():
+        return sa.or_(Hazard.number == text.upper(), like)
+    return like
 
 
 def _sort_keys(sort: str) -> tuple[list[Any], list[bool]]:
@@ -94,7 +122,7 @@ def _sort_keys(sort: str) -> tuple[list[Any], list[bool]]:
     if sort == "found":
         return [Hazard.found_on, Hazard.id], [True, True]
     if sort == "deadline":
-        return [sa.func.coalesce(Hazard.deadline, FAR_FUTURE), Hazard.id], [False, False]
+        return [DEADLINE_KEY, Hazard.id], [False, False]
     return [Hazard.id], [False]
 
 
@@ -133,11 +161,12 @@ def list_hazards(
     today: date,
     cursor: str | None = None,
     limit: int = 50,
+    subtree: Sequence[int] | None = None,
 ) -> HazardPage:
     """One page of hazards with their unit, post and today's holders.
 
-    A constant number of queries whatever ``limit`` is: the page, units and
-    posts (selectin) and holders (one query).
+    Two queries whatever ``limit`` is: the page with its units and posts
+    (joined) and holders.
 
     :raise ValidationError: for a cursor this function did not hand out.
     """
@@ -145,8 +174,12 @@ def list_hazards(
 
     sort = filters.sort if filters.sort in SORTS else "id"
     keys, desc = _sort_keys(sort)
-    stmt = filtered_query(filters, user=user, today=today).options(
-        selectinload(Hazard.unit), selectinload(Hazard.accountable_post)
+    if sort == "deadline" and filters.overdue is True:
+        # Overdue hazards all have a deadline: the same order, served by
+        # ix_hazards_status_deadline instead of sorting every overdue hazard.
+        keys = [Hazard.deadline, Hazard.id]
+    stmt = filtered_query(filters, user=user, today=today, subtree=subtree).options(
+        joinedload(Hazard.unit), joinedload(Hazard.accountable_post)
     )
     if cursor:
         values = _parse_cursor(cursor, sort)
@@ -205,12 +238,16 @@ class HazardDetail:
 
 
 def hazard_detail(hazard: Hazard, *, today: date) -> HazardDetail:
-    """The hazard's history, photos by event and accountable holders (fixed query count)."""
+    """The hazard's history, photos by event and accountable holders.
+
+    Three queries whatever the history: events, photos, and every person the
+    page names (actors, reporter, submitter, verifier and today's holders) in
+    one, so that ``event.actor`` comes from the identity map.
+    """
     events = list(
         db.session.scalars(
             sa.select(HazardEvent)
             .where(HazardEvent.hazard_id == hazard.id)
-            .options(selectinload(HazardEvent.actor))
             .order_by(HazardEvent.id)
         )
     )
@@ -222,19 +259,37 @@ def hazard_detail(hazard: Hazard, *, today: date) -> HazardDetail:
     if None in by_event and events:
         # Photos copied from an inspection belong to no event: show them with the report.
         by_event[events[0].id] = by_event.pop(None) + by_event.get(events[0].id, [])
-    holders = (
-        holders_on([hazard.accountable_post_id], today)[hazard.accountable_post_id]
-        if hazard.accountable_post_id is not None
-        else []
-    )
-    people_ids = {
-        i for i in (hazard.reporter_id, hazard.submitted_by_id, hazard.verified_by_id) if i
-    }
-    people = (
-        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(people_ids)))}
-        if people_ids
-        else {}
-    )
+    named = {hazard.reporter_id, hazard.submitted_by_id, hazard.verified_by_id}
+    people_ids = {i for i in named if i}
+    everyone = people_ids | {e.actor_id for e in events if e.actor_id}
+    post_id = hazard.accountable_post_id
+    people: dict[int, User] = {}
+    holders: list[User] = []
+    if everyone or post_id is not None:
+        holding = (
+            sa.and_(
+                PostHolder.user_id == User.id,
+                PostHolder.post_id == post_id,
+                holding_filter(today),
+            )
+            if post_id is not None
+            else sa.false()
+        )
+        rows = db.session.execute(
+            sa.select(User, PostHolder.post_id)
+            .outerjoin(PostHolder, holding)
+            .where(sa.or_(User.id.in_(everyone), PostHolder.post_id.is_not(None)))
+            .order_by(User.name, User.id)
+        ).all()
+        named_users: dict[int, User] = {}
+        for user, held in rows:
+            named_users[user.id] = user
+            if user.id in people_ids:
+                people[user.id] = user
+            if held is not None and user.active and user not in holders:
+                holders.append(user)
+        for event in events:  # no lazy load per event
+            set_committed_value(event, "actor", named_users.get(event.actor_id))
     return HazardDetail(hazard, events, by_event, holders, people)
 
 
@@ -255,7 +310,11 @@ def get_hazard(hazard_id: Any) -> Hazard:
     from safety.services.errors import NotFound
 
     try:
-        hazard = db.session.get(Hazard, int(hazard_id))
+        hazard = db.session.scalar(
+            sa.select(Hazard)
+            .where(Hazard.id == int(hazard_id))
+            .options(joinedload(Hazard.unit), joinedload(Hazard.accountable_post))
+        )
     except (TypeError, ValueError, OverflowError):
         hazard = None
     if hazard is None:
@@ -265,7 +324,13 @@ def get_hazard(hazard_id: Any) -> Hazard:
 
 def unit_choices() -> list[tuple[str, str]]:
     """Units in tree order, indented (one query), for selects."""
-    units = db.session.execute(sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id)).all()
+    return _tree_choices(
+        db.session.execute(sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id)).all()
+    )
+
+
+def _tree_choices(units: Sequence[Any]) -> list[tuple[str, str]]:
+    """Rows with ``id, name, code, parent_id`` in tree order, indented."""
     children: dict[int | None, list[Any]] = {}
     for row in units:
         children.setdefault(row.parent_id, []).append(row)
@@ -289,6 +354,51 @@ def unit_choices() -> list[tuple[str, str]]:
         for child in sorted(children.get(row.id, []), key=lambda r: r.code, reverse=True):
             stack.append((child, depth + 1))
     return result
+
+
+@dataclass
+class ListChoices:
+    """The list's filter selects and the unit filter's subtree, from one query."""
+
+    units: list[tuple[str, str]]
+    posts: list[tuple[str, str]]
+    subtree: list[int] | None
+
+
+def list_choices(unit_id: int | None) -> ListChoices:
+    """Unit and post choices for the list's filters, and ``unit_id``'s subtree (one query).
+
+    The page used to load units and posts twice and every holder of every
+    post; a filter select needs neither.
+    """
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.name, Unit.code, Unit.parent_id, Post.id, Post.title)
+        .outerjoin(Post, Post.unit_id == Unit.id)
+        .order_by(Unit.code, Post.id)
+    ).all()
+    units = {r[0]: r for r in rows}
+    unit_rows = [_UnitRow(r[0], r[1], r[2], r[3]) for r in units.values()]
+    posts = [(str(r[4]), f"{r[1]} · {r[5]}") for r in rows if r[4] is not None]
+    subtree = None
+    if unit_id is not None:
+        children: dict[int | None, list[int]] = {}
+        for u in unit_rows:
+            children.setdefault(u.parent_id, []).append(u.id)
+        subtree, stack = [], [unit_id]
+        while stack:
+            uid = stack.pop()
+            if uid not in subtree:
+                subtree.append(uid)
+                stack.extend(children.get(uid, []))
+    return ListChoices(_tree_choices(unit_rows), posts, subtree)
+
+
+@dataclass
+class _UnitRow:
+    id: int
+    name: str
+    code: str
+    parent_id: int | None
 
 
 @dataclass

@@ -1,0 +1,271 @@
+"""Hazard lists and reports at two sizes, as ratios, on SQLite and PostgreSQL.
+
+``python -m bench.scale`` (part of ``make bench``). The data comes from the
+one generator, ``flask demo scale`` (:func:`safety.demo.scale.scale_demo`),
+in a fresh database per size. Sizes and databases from the environment:
+
+- ``SAFETY_BENCH_SMALL`` / ``SAFETY_BENCH_LARGE``: hazards (default 1000 and
+  10000, a few minutes on a laptop); the real run is 10000 and 100000;
+- ``SAFETY_BENCH_PEOPLE``: people (default 500);
+- ``SAFETY_BENCH_REPEAT``: timed runs per measure (default 5; p95 of them);
+- ``SAFETY_BENCH_PG``: a PostgreSQL URL (e.g.
+  ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``); when set, the
+  same is measured there too, in a temporary database.
+
+Printed per database: each list and report at both sizes (p95, in-process),
+the ratio large/small against its target (lists 1.5x, reports 3x), the SQL
+statements of one run at both sizes (which must be equal), and EXPLAIN of the
+three slowest statements at the large size.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+NOW = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
+#: Seconds of timed runs after which a slow measure (an Excel report) stops repeating.
+BUDGET = 2.0
+LIST_TARGET = 1.5
+REPORT_TARGET = 3.0
+
+
+DEFAULTS = {
+    "SAFETY_BENCH_SMALL": 1000,
+    "SAFETY_BENCH_LARGE": 10_000,
+    "SAFETY_BENCH_PEOPLE": 500,
+    "SAFETY_BENCH_REPEAT": 5,
+}
+
+
+def _env_int(name: str) -> int:
+    return int(os.environ.get(name) or DEFAULTS[name])
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh empty database URL, dropped afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="safety-bench-") as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    base = sa.engine.make_url(os.environ["SAFETY_BENCH_PG"])
+    name = f"safety_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def build(uri: str, hazards: int, people: int) -> Any:
+    """An app on ``uri`` with the schema and one generated organisation."""
+    from safety import create_app
+    from safety.demo.scale import scale_demo
+    from safety.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench"})
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        scale_demo(hazards=hazards, people=people, seed=1, now=NOW)
+        db.session.remove()
+        with db.engine.begin() as conn:  # fresh statistics, as after autovacuum
+            conn.exec_driver_sql("ANALYZE")
+        print(f"    built {hazards} hazards in {time.perf_counter() - started:.1f}s", flush=True)
+    return app
+
+
+def _measures() -> dict[str, tuple[float, Callable[[], Any]]]:
+    """Name → (target ratio, run)."""
+    from safety import clock
+    from safety.extensions import db
+    from safety.models import Hazard, HazardLevel, HazardStatus, Post, PostHolder, Unit, User
+    from safety.services import hazards as svc
+    from safety.services import report_exports, reports
+
+    today = clock.local_date(NOW)
+    root = db.session.scalar(sa.select(Unit.id).where(Unit.parent_id.is_(None)))
+    plant = db.session.scalar(sa.select(Unit.id).where(Unit.parent_id == root).limit(1))
+    number = db.session.scalar(
+        sa.select(Hazard.number)
+        .where(Hazard.accountable_post_id.is_not(None))
+        .order_by(Hazard.id.desc())
+        .limit(1)
+    )
+    officer = db.session.scalar(
+        sa.select(User)
+        .join(PostHolder, PostHolder.user_id == User.id)
+        .join(Post, Post.id == PostHolder.post_id)
+        .where(Post.title == "安全员", Post.unit_id != root, Post.unit_id != plant)
+        .limit(1)
+    )
+
+    def page(**kw: Any) -> Callable[[], Any]:
+        return lambda: svc.list_hazards(svc.HazardFilters(**kw), user=None, today=today)
+
+    march = reports.month_period(2026, 3)
+    q1 = reports.quarter_period(2026, 1)
+    scope = reports.resolve_scope(None)
+    lists = {
+        "list default": page(sort="found"),
+        "list overdue": page(overdue=True, sort="deadline"),
+        "list status": page(status=[HazardStatus.RECTIFYING]),
+        "list level major": page(level=HazardLevel.MAJOR),
+        "list unit subtree": page(unit_id=plant, sort="found"),
+        "search number": page(q=number),
+        "search text": page(q="压力表超期"),
+        "sort by deadline": page(sort="deadline"),
+        "my work (officer)": lambda: svc.my_work(officer, today=today),
+    }
+    report_runs = {
+        "dashboard": lambda: reports.dashboard(scope, march, today=today),
+        "monthly": lambda: reports.monthly_report(scope, march, today=today),
+        "statutory": lambda: reports.statutory_report(
+            scope, reports.year_period(2025), today=today
+        ),
+        "accountability": lambda: reports.accountability(scope, q1, today=today),
+        "monthly.xlsx": lambda: report_exports.monthly_workbook(
+            reports.monthly_report(scope, march, today=today)
+        ),
+        "accountability.xlsx": lambda: report_exports.accountability_workbook(
+            reports.accountability(scope, q1, today=today), "bench"
+        ),
+    }
+    return {
+        **{k: (LIST_TARGET, v) for k, v in lists.items()},
+        **{k: (REPORT_TARGET, v) for k, v in report_runs.items()},
+    }
+
+
+class Recorder:
+    """Counts statements and keeps the slowest with their parameters."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine, self.count, self.slow = engine, 0, []
+        self._started: dict[int, float] = {}
+
+    def before(self, conn: Any, cursor: Any, statement: str, params: Any, *_a: Any) -> None:
+        self.count += 1
+        self._started[id(cursor)] = time.perf_counter()
+
+    def after(self, conn: Any, cursor: Any, statement: str, params: Any, *_a: Any) -> None:
+        took = time.perf_counter() - self._started.pop(id(cursor), time.perf_counter())
+        self.slow.append((took, statement, params))
+
+    def __enter__(self) -> Recorder:
+        event.listen(self.engine, "before_cursor_execute", self.before)
+        event.listen(self.engine, "after_cursor_execute", self.after)
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self.before)
+        event.remove(self.engine, "after_cursor_execute", self.after)
+
+
+def measure(app: Any, repeat: int) -> tuple[dict[str, tuple[float, int, float]], list[Any]]:
+    """p95 seconds, statements and target ratio of each measure; the slowest statements."""
+    from safety.extensions import db
+
+    results: dict[str, tuple[float, int, float]] = {}
+    slow: list[Any] = []
+    with app.test_request_context():
+        for name, (target, run) in _measures().items():
+            times: list[float] = []
+            statements, attempt = 0, 0
+            # The first run warms the caches; slow measures stop after BUDGET seconds.
+            while len(times) < repeat and (len(times) < 1 or sum(times) < BUDGET):
+                db.session.remove()
+                with Recorder(db.engine) as rec:
+                    started = time.perf_counter()
+                    run()
+                    took = time.perf_counter() - started
+                if attempt or took > BUDGET / 2:
+                    times.append(took)
+                    slow += [(t, s, p, name) for t, s, p in rec.slow]
+                statements, attempt = rec.count, attempt + 1
+            times.sort()
+            p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+            results[name] = (p95, statements, target)
+        db.session.remove()
+    return results, sorted(slow, key=lambda row: row[0], reverse=True)
+
+
+def explain(app: Any, slow: list[Any], top: int = 3) -> None:
+    """EXPLAIN of the ``top`` slowest distinct statements."""
+    from safety.extensions import db
+
+    seen: set[str] = set()
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+        for took, statement, params, name in slow:
+            if statement in seen or not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            seen.add(statement)
+            print(f"  -- {took * 1000:.1f} ms in {name}: {' '.join(statement.split())[:300]}")
+            prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+            with db.engine.connect() as conn:
+                for row in conn.exec_driver_sql(prefix + statement, params):
+                    print("     ", row[-1] if sqlite else row[0])
+            if len(seen) == top:
+                return
+
+
+def run_database(kind: str, small: int, large: int, people: int, repeat: int) -> bool:
+    print(f"== {kind}: {small} vs {large} hazards, {people} people ==", flush=True)
+    by_size: dict[int, dict[str, tuple[float, int, float]]] = {}
+    for size in (small, large):
+        with database(kind) as uri:
+            app = build(uri, size, people)
+            by_size[size], slow = measure(app, repeat)
+            if size == large:
+                print("  EXPLAIN of the three slowest statements at the large size:")
+                explain(app, slow)
+            with app.app_context():
+                from safety.extensions import db
+
+                db.engine.dispose()
+    ok = True
+    print(f"  {'measure (p95)':<20} {small:>8} {large:>8}   ratio  target  statements")
+    for name, (t_small, q_small, target) in by_size[small].items():
+        t_large, q_large, _target = by_size[large][name]
+        ratio = t_large / t_small if t_small else float("inf")
+        verdict = "ok" if ratio <= target else "OVER"
+        ok &= q_small == q_large
+        print(
+            f"  {name:<20} {t_small * 1000:6.1f}ms {t_large * 1000:6.1f}ms  x{ratio:5.2f}"
+            f"  {target:.1f} {verdict:<4}  {q_small} -> {q_large}"
+        )
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    small = _env_int("SAFETY_BENCH_SMALL")
+    large = _env_int("SAFETY_BENCH_LARGE")
+    people = _env_int("SAFETY_BENCH_PEOPLE")
+    repeat = _env_int("SAFETY_BENCH_REPEAT")
+    kinds = ["sqlite"] + (["postgresql"] if os.environ.get("SAFETY_BENCH_PG") else [])
+    same = True
+    for kind in kinds:
+        same &= run_database(kind, small, large, people, repeat)
+    if not same:
+        print("statement counts differ between sizes")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""Search and sort indexes on ``hazards`` that the ORM cannot declare portably.
+
+The hazard list searches four text columns by substring and sorts by
+``coalesce(deadline, '9999-12-31')``. Without these objects both scan the
+table; with them the cost of a page stays flat as the register grows:
+
+- PostgreSQL: a pg_trgm GIN index over the four searched columns (it serves
+  ``ILIKE '%q%'`` directly);
+- SQLite: an FTS5 trigram table over the same columns, kept current by
+  triggers (the list uses it as a prefilter and re-checks with LIKE);
+- both: an expression index matching the deadline sort exactly.
+
+They are created with the ``hazards`` table (``create_all``, tests) and by the
+migration ``scale_1`` (which repeats this SQL: migrations must not import the
+app), and left out of the models/migrations comparison by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from safety.models.hazards import Hazard
+
+#: The deadline sort key in SQL; the ORDER BY must spell it exactly so.
+FAR_FUTURE_SQL = "'9999-12-31'"
+DEADLINE_SORT_INDEX = "ix_hazards_deadline_sort"
+TRIGRAM_INDEX = "ix_hazards_search_trgm"
+FTS_TABLE = "hazards_fts"
+SEARCHED = ("number", "title", "description", "location")
+
+_COLS = ", ".join(SEARCHED)
+_NEW = ", ".join(f"new.{c}" for c in SEARCHED)
+_OLD = ", ".join(f"old.{c}" for c in SEARCHED)
+
+POSTGRESQL_CREATE = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON hazards USING gin "
+    f"({', '.join(f'{c} gin_trgm_ops' for c in SEARCHED)})",
+]
+SQLITE_CREATE = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_COLS}, "
+    "content='hazards', content_rowid='id', tokenize='trigram')",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON hazards BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON hazards BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLS}) "
+    f"VALUES ('delete', old.id, {_OLD}); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF {_COLS} ON hazards BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLS}) "
+    f"VALUES ('delete', old.id, {_OLD}); "
+    f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
+]
+BOTH_CREATE = [
+    f"CREATE INDEX IF NOT EXISTS {DEADLINE_SORT_INDEX} ON hazards "
+    f"(coalesce(deadline, {FAR_FUTURE_SQL}), id)",
+]
+SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ai",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ad",
+    f"DROP TRIGGER IF EXISTS {FTS_TABLE}_au",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+
+
+def create_statements(dialect: str) -> list[str]:
+    """The SQL that creates the search objects on this database."""
+    extra = {"postgresql": POSTGRESQL_CREATE, "sqlite": SQLITE_CREATE}.get(dialect, [])
+    return [*BOTH_CREATE, *extra]
+
+
+def is_search_object(name: str | None) -> bool:
+    """True for the objects above (and FTS5's shadow tables): not in the models."""
+    return bool(name) and (
+        name in (DEADLINE_SORT_INDEX, TRIGRAM_INDEX) or name.startswith(FTS_TABLE)
+    )
+
+
+def _create(target: sa.Table, connection: Any, **_kw: Any) -> None:
+    for statement in create_statements(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
+
+def _drop(target: sa.Table, connection: Any, **_kw: Any) -> None:
+    if connection.dialect.name == "sqlite":
+        for statement in SQLITE_DROP:
+            connection.exec_driver_sql(statement)
+
+
+sa.event.listen(Hazard.__table__, "after_create", _create)
+sa.event.listen(Hazard.__table__, "before_drop", _drop)

@@ -1,0 +1,148 @@
+"""Hazard text search and deadline sort: same results as ILIKE, served by indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from safety.extensions import db
+from safety.models import Hazard, HazardEvent
+from safety.services import hazards as svc
+from tests import builders
+from tests.builders import NOW, TODAY
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _search(q: str) -> list[int]:
+    page = svc.list_hazards(svc.HazardFilters(q=q), user=None, today=TODAY, limit=500)
+    return sorted(h.id for h in page.items)
+
+
+def _expected(q: str) -> list[int]:
+    """What a substring, ASCII-case-insensitive search must find, in Python."""
+    needle = q.strip()
+
+    def fold(text: str | None) -> str:
+        return "".join(c.lower() if c.isascii() else c for c in (text or ""))
+
+    return sorted(
+        h.id
+        for h in db.session.scalars(sa.select(Hazard))
+        if any(fold(needle) in fold(v) for v in (h.number, h.title, h.description, h.location))
+    )
+
+
+def test_search_finds_substrings_as_ilike_did(app: Any) -> None:
+    unit = builders.make_unit()
+    builders.make_hazard(title="消防通道堆放杂物", location="Warehouse B", unit=unit)
+    builders.make_hazard(title="Pressure gauge overdue", description="100% 超期_未检", unit=unit)
+    builders.make_hazard(title='阀门 "铅封" 损坏', location="2号区域", unit=unit)
+    builders.make_hazard(title="ÄÖÜ valve", unit=unit)
+    number = db.session.scalars(sa.select(Hazard.number).order_by(Hazard.id)).first()
+    queries = [
+        "通道堆",  # Chinese, 3 characters
+        "warehouse b",  # case-insensitive ASCII
+        "PRESSURE",
+        "100%",  # LIKE wildcards are literal
+        "期_未",
+        '"铅封"',  # FTS quotes are literal
+        "äöü",  # non-ASCII case is not folded (as ILIKE on SQLite)
+        "ÄÖÜ",
+        "号区",  # two characters: plain ILIKE
+        "B",
+        number,  # an exact number
+        number.lower(),
+        number[:-1],  # a prefix of numbers
+        "不存在的词",
+    ]
+    for q in queries:
+        if db.engine.dialect.name == "postgresql" and q == "äöü":
+            continue  # PostgreSQL's ILIKE folds non-ASCII too (as it always did)
+        assert _search(q) == _expected(q), q
+
+
+def test_search_follows_edits_and_deletes(app: Any) -> None:
+    hazard = builders.make_hazard(title="旧的标题文字")
+    assert _search("旧的标题") == [hazard.id]
+    hazard.title = "新的标题文字"
+    db.session.commit()
+    assert _search("旧的标题") == []
+    assert _search("新的标题") == [hazard.id]
+    db.session.execute(sa.delete(HazardEvent).where(HazardEvent.hazard_id == hazard.id))
+    db.session.execute(sa.delete(Hazard).where(Hazard.id == hazard.id))
+    db.session.commit()
+    assert _search("新的标题") == []
+
+
+def test_deadline_sort_and_its_cursor_are_unchanged(app: Any) -> None:
+    unit = builders.make_unit()
+    made = [
+        builders.make_hazard("rectifying", unit=unit, deadline=TODAY + timedelta(days=(i * 7) % 5))
+        for i in range(6)
+    ] + [builders.make_hazard("reported", unit=unit) for _ in range(2)]
+    expected = [h.id for h in sorted(made, key=lambda h: (h.deadline or svc.FAR_FUTURE, h.id))]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = svc.list_hazards(
+            svc.HazardFilters(sort="deadline"), user=None, today=TODAY, cursor=cursor, limit=3
+        )
+        seen += [h.id for h in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+
+
+def _plan(stmt: Any) -> str:
+    compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+    prefix = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # tables this small
+        return "\n".join(str(row) for row in conn.exec_driver_sql(prefix + str(compiled)))
+
+
+def test_plans_use_the_search_and_sort_indexes(app: Any) -> None:
+    builders.make_hazard(title="消防通道堆放杂物")
+    search = svc.filtered_query(svc.HazardFilters(q="通道堆"), user=None, today=TODAY)
+    index = "hazards_fts" if db.engine.dialect.name == "sqlite" else "ix_hazards_search_trgm"
+    assert index in _plan(search)
+    keys, _desc = svc.lists._sort_keys("deadline")
+    ordered = sa.select(Hazard).order_by(*keys).limit(51)
+    assert "ix_hazards_deadline_sort" in _plan(ordered)
+
+
+def test_overdue_by_deadline_pages_in_deadline_order(app: Any) -> None:
+    unit = builders.make_unit()
+    made = [
+        builders.make_hazard("rectifying", unit=unit, deadline=TODAY - timedelta(days=1 + i % 3))
+        for i in range(5)
+    ]
+    builders.make_hazard("rectifying", unit=unit)  # not overdue
+    expected = [h.id for h in sorted(made, key=lambda h: (h.deadline, h.id))]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = svc.list_hazards(
+            svc.HazardFilters(overdue=True, sort="deadline"),
+            user=None,
+            today=TODAY,
+            cursor=cursor,
+            limit=2,
+        )
+        seen += [h.id for h in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
