@@ -148,6 +148,7 @@ def test_prepared_hazard_survives_a_draft_and_is_raised_on_submit(setup, client,
                 "raise-1": "1",
                 "hazard_title-1": shown["title"],
                 "hazard_level-1": shown["level"],
+                "hazard_criterion-1": "HG2017-05",  # a major raised names its criterion
                 "hazard_description-1": shown["description"],
                 "result-2": "pass",
             },
@@ -179,6 +180,7 @@ def test_draft_saved_and_submitted_through_the_service(setup):
     assert rows[0].hazard_title is None
 
     data["items"][2] = {"result": "na"}
+    data["items"][1]["hazard"] = {**hazard, "criterion": "HG2017-05"}
     inspections.save_inspection(officer, data, inspection=reopened, submit=True, now=NOW)
     raised = db.session.scalar(sa.select(Hazard))
     assert (raised.title, raised.level) == (TITLE, HazardLevel.MAJOR)
