@@ -491,3 +491,20 @@ def test_post_picker_puts_the_units_posts_first_with_holders(
     own = select.index(f'value="{world["post"].id}"')
     assert own < select.index(f'value="{elsewhere.id}"')
     assert world["holder"].name in select[own : own + 200]
+
+
+def test_the_dashboard_counts_the_period_s_repeat_hazards(client: Any, auth: Any, app: Any) -> None:
+    """Issue 11: repeats (重复隐患) are counted on the dashboard."""
+    from safety.services import reports
+
+    unit = builders.make_unit()
+    builders.make_hazard("closed", unit=unit, title="3号道口声光报警器故障")
+    builders.make_hazard(unit=unit, title="3号道口声光报警器故障")
+    scope = reports.resolve_scope(unit.id)
+    period = reports.parse_period("2026-03", today=NOW.date())
+    board = reports.dashboard(scope, period, today=NOW.date())
+    assert board.repeats == 1
+    admin = builders.make_user(is_admin=True)
+    auth.login(admin.email)
+    page = client.get(f"/reports/?unit_id={unit.id}&period=2026-03").get_data(as_text=True)
+    assert 'id="kpi-repeats">1<' in page

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from safety.services.hazards.report import count_repeats
 from safety.services.reports.activity import (
     InspectionFigures,
     SignOff,
@@ -50,6 +51,8 @@ class Dashboard:
     inspections: InspectionFigures
     sign_offs: list[SignOff]
     targets: list[TargetRow]
+    #: 重复隐患 found in the period: like one closed in the same unit within 90 days.
+    repeats: int = 0
 
     @property
     def signed(self) -> int:
@@ -124,4 +127,7 @@ def dashboard(scope: Scope, period: Period, *, today: date) -> Dashboard:
         inspections=insp,
         sign_offs=sign_offs(scope, on=as_of),
         targets=targets(scope, period, today=today),
+        repeats=count_repeats(
+            scope.unit_ids if scope.unit is not None else None, start=period.start, end=as_of
+        ),
     )
