@@ -81,6 +81,14 @@ def _run_flush(now: datetime) -> str:
     return flush_outbox(now=now).line()
 
 
+def _anchor_audit_head(now: datetime) -> str:
+    """Write the audit chain's head to the log once a day (issue 14: anchored outside
+    the database, for ``audit verify --expect``)."""
+    from safety.services.audit import anchor_line
+
+    return anchor_line()
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """One scheduled job: a stable id, when it fires, what a run is, its slot."""
@@ -111,6 +119,14 @@ JOBS: list[JobSpec] = [
         id="reminders.daily",
         trigger=_daily_trigger,
         run=_run_reminder_pass,
+        slot=_daily_slot,
+        misfire_grace_time=6 * 3600,
+        catch_up=True,
+    ),
+    JobSpec(
+        id="audit.anchor",
+        trigger=_daily_trigger,
+        run=_anchor_audit_head,
         slot=_daily_slot,
         misfire_grace_time=6 * 3600,
         catch_up=True,

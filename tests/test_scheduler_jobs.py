@@ -34,7 +34,7 @@ def test_jobs_are_declared_with_stable_ids_and_safe_options(app: Any) -> None:
         jobs.schedule_jobs(scheduler, app)
         jobs.schedule_jobs(scheduler, app)  # again: replaced, not doubled
     by_id = {job.id: job for job in scheduler.get_jobs()}
-    assert set(by_id) == {"reminders.daily", "outbox.flush"}
+    assert set(by_id) == {"reminders.daily", "audit.anchor", "outbox.flush"}
     daily = by_id["reminders.daily"]
     assert str(daily.trigger) == "cron[hour='8', minute='0']"
     assert str(daily.trigger.timezone) == "Asia/Shanghai"
@@ -42,6 +42,25 @@ def test_jobs_are_declared_with_stable_ids_and_safe_options(app: Any) -> None:
         assert job.coalesce is True
         assert job.max_instances == 1
     assert daily.misfire_grace_time >= 3600
+
+
+def test_the_daily_anchor_logs_the_audit_head_once_a_day(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14: the chain's head is written outside the database every day."""
+    from safety.services.audit import record
+
+    unit = builders.make_unit()
+    record(None, "unit.update", unit, {}, now=datetime(2026, 3, 12, 1, 0, tzinfo=UTC))
+    db.session.commit()
+    at = datetime(2026, 3, 12, 8, 30, tzinfo=jobs_tz(app))
+    with caplog.at_level("INFO", logger="safety.services.audit"):
+        first = jobs.run_job(app, "audit.anchor", now=at)
+        second = jobs.run_job(app, "audit.anchor", now=at)
+    assert first is not None and first.startswith("audit head: entry ")
+    assert second is None  # one slot a day
+    lines = [r.getMessage() for r in caplog.records if r.name == "safety.services.audit"]
+    assert lines == [first]
 
 
 def jobs_tz(app: Any) -> Any:
