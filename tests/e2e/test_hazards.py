@@ -67,9 +67,11 @@ def test_phone_hazard_closed_loop(phone_page: Page, sign_in) -> None:
     sign_in(page, demo_org.email_of("huangzhiqiang"))
     page.goto(detail_url)
     assign = _open(page.locator("#action-assign"))
-    assign.locator("select[name=assign-accountable_post_id]").select_option(
-        label="煅烧车间 · 安全员"
-    )
+    # the picker names each post's holders after it: "煅烧车间 · 安全员（李明）"
+    officer_post = assign.locator(
+        "select[name=assign-accountable_post_id] option", has_text="煅烧车间 · 安全员"
+    ).first.get_attribute("value")
+    assign.locator("select[name=assign-accountable_post_id]").select_option(officer_post)
     deadline = (date.today() + timedelta(days=10)).isoformat()  # noqa: DTZ011
     assign.locator("input[name=assign-deadline]").fill(deadline)
     assign.locator("textarea[name=assign-measures]").fill("重新紧固扶手螺栓，全面检查楼梯扶手。")
