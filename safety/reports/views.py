@@ -58,6 +58,7 @@ def reason_labels() -> dict[str, str]:
         "vacant": _("superior post (accountable post vacant)"),
         "superior": _("superior post"),
         "supervision": _("supervision"),
+        "no_email": _("superior post (the holder has no usable email address)"),
         "admin": _("administrator"),
         "holder": _("post holder"),
     }
