@@ -280,17 +280,20 @@ def _admins() -> list[User]:
 
 
 def _first_held_up(post: Post, held: dict[int, list[User]], today: date) -> list[User]:
-    """Holders of the nearest superior post that has any (vacant chains go up)."""
-    seen: set[int] = {post.id}
-    current = post.superior
-    while current is not None and current.id not in seen:
-        seen.add(current.id)
-        if current.id not in held:
-            held.update(holders_on([current.id], today))
-        if held[current.id]:
-            return held[current.id]
-        current = current.superior
-    return []
+    """Holders of the nearest superior post that has any: the reminders' ladder
+    (contract §5), asked from the post above the owner."""
+    from safety.services.reminders import ladder  # the one home of the vacant-chain rule
+
+    def holders(post_id: int) -> list[User]:
+        if post_id not in held:
+            held.update(holders_on([post_id], today))
+        return held[post_id]
+
+    def superior_of(post_id: int) -> int | None:
+        return db.session.get(Post, post_id).superior_post_id
+
+    found, _why = ladder(post.superior_post_id, superior_of, lambda pid: bool(holders(pid)))
+    return holders(found) if found is not None else []
 
 
 def due_checks_for_digest(today: date) -> dict[int, list[dict[str, Any]]]:
