@@ -18,11 +18,7 @@ SAFETY = Path(__file__).resolve().parent.parent / "safety"
 BLUEPRINTS = tuple(area for area in HTML_AREAS) + ("api",)
 
 #: (module, imported module) pairs that break a rule today, each with its owner.
-ALLOWED: set[tuple[str, str]] = {
-    # views that still query through the session, by owner:
-    ("safety.org.queries", "safety.extensions"),  # org
-    ("safety.admin.queries", "safety.extensions"),  # admin
-}
+ALLOWED: set[tuple[str, str]] = {}
 
 
 def _module_name(path: Path) -> str:

@@ -10,10 +10,11 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from safety import clock, permissions
-from safety.admin import bp, labels, queries
+from safety.admin import bp, labels
 from safety.admin.forms import AuditFilterForm
 from safety.extensions import login_manager
 from safety.models import AuditEvent
+from safety.services import audit_queries as queries
 from safety.services.audit import verify_chain
 from safety.services.cursors import decode_cursor, encode_cursor
 from safety.services.errors import ValidationError

@@ -28,7 +28,7 @@ from safety import clock, permissions
 from safety.extensions import login_manager
 from safety.forms import EmptyForm, apply_service_errors
 from safety.models import Post, PostHolder, Unit, User
-from safety.org import bp, queries
+from safety.org import bp
 from safety.org.forms import (
     LEVEL_LABELS,
     EndHoldingForm,
@@ -40,6 +40,7 @@ from safety.org.forms import (
     UnitForm,
 )
 from safety.services import org, org_import
+from safety.services import org_queries as queries
 from safety.services.cursors import decode_cursor, encode_cursor
 from safety.services.db import get_or_404
 from safety.services.errors import ValidationError
