@@ -88,17 +88,7 @@ def test_phone_inspection_form(phone_page: Page, sign_in) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    [
-        "/",
-        pytest.param(
-            "/matrix/",
-            marks=pytest.mark.xfail(
-                strict=True, reason="open: the matrix page still lays out wider than a phone"
-            ),
-        ),
-        "/matrix/mine",
-        "/hazards/",
-    ],
+    ["/", "/matrix/", "/matrix/mine", "/hazards/", "/risks/", "/duty/", "/reports/monthly"],
 )
 def test_no_page_is_wider_than_a_phone(phone_page: Page, sign_in, url: str) -> None:
     sign_in(phone_page, "plant_head")
