@@ -9,7 +9,7 @@ PG_TEST_URI ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test test-pg e2e bench fuzz lint format translations venv clean
+.PHONY: run serve test test-pg e2e bench fuzz lint format translations venv clean poppler
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,11 +45,15 @@ serve: $(VENV)/.runtime translations
 	PORT=$(PORT) WORKERS=$(WORKERS) scripts/serve
 
 ## The whole suite on SQLite.
-test: $(VENV)/.dev translations
+## poppler's pdftotext and pdffonts read the monthly report PDF in the tests.
+poppler:
+	command -v pdffonts >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
+
+test: $(VENV)/.dev translations poppler
 	$(BIN)/python -m pytest --ignore=tests/e2e -q $(PYTEST_ARGS)
 
 ## The same suite on PostgreSQL (the suite creates and drops its own database).
-test-pg: $(VENV)/.dev translations
+test-pg: $(VENV)/.dev translations poppler
 	SAFETY_TEST_DATABASE_URI="$${SAFETY_TEST_DATABASE_URI:-$(PG_TEST_URI)}" \
 		$(BIN)/python -m pytest --ignore=tests/e2e -q $(PYTEST_ARGS)
 
