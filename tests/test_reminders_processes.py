@@ -97,7 +97,9 @@ def test_scheduler_process_stops_cleanly_on_a_signal(
     )
     try:
         line = proc.stderr.readline()
-        assert line.startswith("scheduler running: reminders.daily, outbox.flush"), line
+        assert line.startswith("scheduler running: reminders.daily, audit.anchor, outbox.flush"), (
+            line
+        )
         proc.send_signal(signum)
         _out, err = proc.communicate(timeout=60)  # drains the pipes while it stops
     finally:
