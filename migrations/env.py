@@ -104,6 +104,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild a table (copy, drop, rename): with foreign
+            # keys on, dropping a table that others reference fails on any
+            # database with data. Alembic's advice: switch them off while
+            # migrating, outside any transaction (the raw driver connection).
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
