@@ -89,3 +89,34 @@ def test_demo_loads_on_a_migrated_database(sqlite_uri):
     assert "admin@demo.safety" in load.stdout
     verify = _flask(sqlite_uri, "audit", "verify")
     assert verify.returncode == 0, verify.stderr
+
+
+def test_sqlite_upgrade_from_the_previous_release_keeps_its_rows(sqlite_uri):
+    """A database of release 0002 with an organisation in it upgrades to head:
+    rebuilding a table others reference (posts) must not trip its foreign keys."""
+    assert _flask(sqlite_uri, "db", "upgrade", "0002").returncode == 0
+    engine = sa.create_engine(sqlite_uri)
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO units (id, name, code, created_at) VALUES (1, '纯碱厂', 'SODA', ?)", (now,)
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO posts (id, title, unit_id, level, created_at)"
+            " VALUES (1, '厂长', 1, 'decision', ?)",
+            (now,),
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO responsibilities (post_id, unit_id, kind, created_at)"
+            " VALUES (1, 1, 'main', ?)",
+            (now,),
+        )
+    upgrade = _flask(sqlite_uri, "db", "upgrade")
+    try:
+        assert upgrade.returncode == 0, upgrade.stderr
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT title, party FROM posts").all() == [("厂长", 0)]
+            assert conn.exec_driver_sql("SELECT count(*) FROM responsibilities").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    finally:
+        engine.dispose()
