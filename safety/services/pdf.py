@@ -109,11 +109,15 @@ def table(
     return result
 
 
-def signature_lines(rows: Sequence[Sequence[Any]], styles: Styles) -> list[Flowable]:
+def signature_lines(
+    rows: Sequence[Sequence[Any]], styles: Styles, *, pagesize: tuple[float, float] = LANDSCAPE
+) -> list[Flowable]:
     """A block of ``(label, value, label, value)`` rows, the values on a line to sign on."""
+    widths = [70 * mm, 80 * mm, 20 * mm, 50 * mm]
+    shrink = min(1.0, (pagesize[0] - 2 * MARGIN) / sum(widths))
     block = Table(
         [[Paragraph(esc(v), styles["body"]) for v in row] for row in rows],
-        colWidths=[70 * mm, 80 * mm, 20 * mm, 50 * mm],
+        colWidths=[w * shrink for w in widths],
         rowHeights=[12 * mm] * len(rows),
         hAlign="LEFT",
         style=TableStyle(
