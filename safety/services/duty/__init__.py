@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from safety.services.duty import rules, scorecards
 from safety.services.duty.actions import create_action, list_actions, recent_actions
+from safety.services.duty.agreement_pdf import agreement_pdf
 from safety.services.duty.periods import Period, current_period, parse_period
 from safety.services.duty.rules import DEFAULT_RULES, current_rules, grade_label, save_rules
 from safety.services.duty.scorecards import (
@@ -25,6 +26,7 @@ from safety.services.duty.scorecards import (
 __all__ = [
     "DEFAULT_RULES",
     "Period",
+    "agreement_pdf",
     "assess",
     "confirm",
     "create_action",
