@@ -42,7 +42,10 @@ from safety.models import (
 from safety.services.inspections import due_plans
 from safety.services.matrix import unsigned_lists
 from safety.services.outbox import KIND_DIGEST, FlushResult, flush_outbox
+from safety.services.reminders_agreements import add_unsigned_agreements
+from safety.services.reminders_major import add_waiting_majors
 from safety.services.reminders_plan import (
+    ALL_REASONS,
     DUE_SOON_DAYS,
     REASON_ORDER,
     SUPERIOR_AFTER,
@@ -66,6 +69,7 @@ from safety.services.reminders_render import (
     days_text,
     digest_labels,
     digest_subject,
+    kind_labels,
     reason_label,
     render_digests,
 )
@@ -73,6 +77,7 @@ from safety.services.reminders_render import (
 #: The names callers import from here (the decision and the rendering live in
 #: :mod:`.reminders_plan` and :mod:`.reminders_render`).
 __all__ = [
+    "ALL_REASONS",
     "CHECK_REASONS",
     "CLAIM_PAGE_SIZE",
     "DUE_SOON_DAYS",
@@ -96,6 +101,7 @@ __all__ = [
     "digest_subject",
     "digests_without_email",
     "hazard_reminder_log",
+    "kind_labels",
     "ladder",
     "load_facts",
     "my_digests",
@@ -139,6 +145,8 @@ def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
     _add_unsigned_lists(facts, tally)
     _add_due_inspections(facts, tally)
     _add_due_control_checks(facts, tally)
+    add_waiting_majors(facts, tally)
+    add_unsigned_agreements(facts, tally)
     return Plan(
         facts.today, tally.recipients, hazard_ids, facts.already, untold, tally.told_already
     )

@@ -48,6 +48,10 @@ REASON_ORDER = (
     "admin",
     "holder",
 )
+#: Reasons of the lines about other duties than a hazard's deadline (a major
+#: hazard's step waiting, an agreement to sign): ranked after REASON_ORDER.
+STEP_REASONS = ("approver", "manager", "countersign")
+ALL_REASONS = REASON_ORDER + STEP_REASONS
 
 
 # --- the decision ------------------------------------------------------------
@@ -85,7 +89,7 @@ class Recipient:
     def add(self, item: Item) -> None:
         key = (item.object_type, item.object_id)
         old = self.items.get(key)
-        if old is None or REASON_ORDER.index(item.reason) < REASON_ORDER.index(old.reason):
+        if old is None or ALL_REASONS.index(item.reason) < ALL_REASONS.index(old.reason):
             self.items[key] = item
 
     def sorted_items(self) -> list[Item]:
@@ -94,7 +98,11 @@ class Recipient:
             "due_soon": 1,
             "inspection_due": 2,
             "control_check": 2,
+            "plan_approval": 2,
+            "authority_report": 2,
+            "write_off": 2,
             "unsigned": 3,
+            "agreement_unsigned": 3,
         }
         return sorted(
             self.items.values(),

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
-from safety.services.reminders_plan import REASON_ORDER, Item, Recipient
+from safety.services.reminders_plan import ALL_REASONS, Item, Recipient
 
 # --- rendering ---------------------------------------------------------------
 
@@ -29,6 +29,9 @@ def reason_label(reason: str) -> str:
         "no_email": _("superior: a holder of the post below has no usable email address"),
         "admin": _("administrator: nobody holds the accountable post or a post above it"),
         "holder": _("you hold the post"),
+        "approver": _("approval: you hold main responsibility for the hazard's unit"),
+        "manager": _("you manage the hazards of this unit"),
+        "countersign": _("you hold the superior post: countersign the agreement"),
     }
     return labels.get(reason, reason)
 
@@ -45,7 +48,7 @@ def days_text(days: int | None) -> str:
 
 
 def days_label(item: Item) -> str:
-    if item.kind == "unsigned":
+    if item.kind in ("unsigned", "agreement_unsigned"):
         return _("not signed yet")
     return days_text(item.days)
 
@@ -115,7 +118,7 @@ def render_digests(recipients: list[Recipient], today: date) -> list[RenderedDig
     for locale, group in by_locale.items():
         with force_locale(locale):
             labels = digest_labels()
-            reasons = {reason: reason_label(reason) for reason in REASON_ORDER}
+            reasons = {reason: reason_label(reason) for reason in ALL_REASONS}
             whens: dict[tuple[str, int | None], str] = {}
             for recipient in group:
                 items = recipient.sorted_items()
@@ -150,6 +153,16 @@ def render_digests(recipients: list[Recipient], today: date) -> list[RenderedDig
     return [rendered[r.user_id] for r in recipients]
 
 
+def kind_labels() -> dict[str, str]:
+    """Labels of the digest lines' kinds added by the other duties (major steps, agreements)."""
+    return {
+        "plan_approval": _("rectification plan to approve"),
+        "authority_report": _("report to the authority"),
+        "write_off": _("write-off to record"),
+        "agreement_unsigned": _("responsibility agreement not signed"),
+    }
+
+
 def _what(item: Item) -> str:
     if item.object_type == "responsibility_list":
         return _(
@@ -159,8 +172,37 @@ def _what(item: Item) -> str:
         )
     if item.object_type == "inspection_plan":
         return _("Inspection due: %(checklist)s, %(unit)s", checklist=item.title, unit=item.unit)
+    if item.object_type.startswith("major_"):
+        return _major_step(item)
+    if item.object_type == "agreement":
+        return _(
+            "Safety responsibility agreement to sign: %(post)s (%(year)s)",
+            post=item.title,
+            year=item.number,
+        )
     if item.object_type == "risk_control":
         return _(
             "Control check due: %(control)s, at %(point)s", control=item.title, point=item.unit
         )
     return item.title
+
+
+def _major_step(item: Item) -> str:
+    """A major hazard's step waiting, as a digest line says it."""
+    if item.object_type == "major_approval":
+        return _(
+            "Major hazard %(number)s waits for the approval of its rectification plan: %(title)s",
+            number=item.number,
+            title=item.title,
+        )
+    if item.object_type == "major_report":
+        return _(
+            "Major hazard %(number)s is not yet reported to the authority: %(title)s",
+            number=item.number,
+            title=item.title,
+        )
+    return _(
+        "Major hazard %(number)s waits for the authority's write-off (核销): %(title)s",
+        number=item.number,
+        title=item.title,
+    )
