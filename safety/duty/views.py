@@ -27,7 +27,7 @@ from safety.duty.forms import (
     PeriodForm,
     RulesForm,
 )
-from safety.models import ActionKind, AssessmentStatus, User
+from safety.models import AssessmentStatus, User
 from safety.services import duty
 from safety.services.errors import (
     Conflict,
@@ -43,14 +43,7 @@ STATUS_LABELS = {
     AssessmentStatus.CONFIRMED: _l("Confirmed"),
     AssessmentStatus.DISPUTED: _l("Disputed"),
 }
-ACTION_LABELS = {
-    ActionKind.CRITICISM: _l("Criticism (通报批评)"),
-    ActionKind.ADMONISHMENT: _l("Admonishment (诫勉谈话)"),
-    ActionKind.FINE: _l("Fine (经济处罚)"),
-    ActionKind.DEMOTION: _l("Demotion (降职)"),
-    ActionKind.DISMISSAL: _l("Dismissal (撤职)"),
-    ActionKind.OTHER: _l("Other"),
-}
+ACTION_LABELS = duty.ACTION_KIND_LABELS
 
 
 @bp.before_request

@@ -368,6 +368,14 @@ def _reminder_text(spans: list[reports.ReminderSpan]) -> str:
     return "\n".join(f"{r.start.isoformat()} – {r.end.isoformat()}: {r.count}" for r in spans)
 
 
+def _actions_text(case: reports.AccountabilityCase) -> str:
+    """The accountability actions naming the case's hazard, one a line."""
+    return "\n".join(
+        f"{a.decided_on.isoformat()} {a.user_name} ({a.post_title}) {a.kind_label}: {a.reason}"
+        for a in case.actions
+    )
+
+
 def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: str) -> bytes:
     """The accountability evidence: one row per person (or vacancy) per overdue hazard."""
     wb = Workbook()
@@ -385,6 +393,7 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
             f"{case.overdue_from.isoformat()} – {case.overdue_to.isoformat()}",
             h.post_title or "",
         ]
+        actions = _actions_text(case)
         for span in case.spans:
             rows.append(
                 head
@@ -394,6 +403,7 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
                     span.days,
                     _signature_text(span),
                     _reminder_text(span.reminders) or _("none"),
+                    actions,
                 ]
             )
         for lo, hi in case.vacant:
@@ -405,6 +415,7 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
                     (hi - lo).days + 1,
                     "",
                     "",
+                    actions,
                 ]
             )
     _table(
@@ -421,13 +432,14 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
             _("Days"),
             _("Responsibility list"),
             _("Reminders received"),
+            _("Accountability actions"),
         ],
         rows,
     )
     for row in ws.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    _widths(ws, [16, 30, 16, 12, 24, 16, 12, 24, 8, 40, 28])
+    _widths(ws, [16, 30, 16, 12, 24, 16, 12, 24, 8, 40, 28, 40])
     return _save(wb)
 
 
