@@ -13,6 +13,12 @@ person per local date:
   email and the items, in the same transaction;
 - rendering happens between the read and the write transaction, so on
   SQLite the write lock is held only while rows are inserted.
+
+The parts live in their own modules, their names importable from here:
+:mod:`.reminders_plan` (the digest's data, the escalation ladder, the facts),
+:mod:`.reminders_render` (subjects, labels, text and HTML), and the lines
+beyond hazard deadlines: :mod:`.reminders_major` (a major hazard's step
+waiting) and :mod:`.reminders_agreements` (agreements to sign).
 """
 
 from __future__ import annotations
