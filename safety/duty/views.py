@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,9 +27,15 @@ from safety.duty.forms import (
     PeriodForm,
     RulesForm,
 )
-from safety.models import ActionKind, AssessmentStatus, User
+from safety.models import AssessmentStatus, User
 from safety.services import duty
-from safety.services.errors import Conflict, Forbidden, ServiceError, ValidationError
+from safety.services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
 
 STATUS_LABELS = {
     AssessmentStatus.DRAFT: _l("Not yet assessed"),
@@ -36,14 +43,7 @@ STATUS_LABELS = {
     AssessmentStatus.CONFIRMED: _l("Confirmed"),
     AssessmentStatus.DISPUTED: _l("Disputed"),
 }
-ACTION_LABELS = {
-    ActionKind.CRITICISM: _l("Criticism (通报批评)"),
-    ActionKind.ADMONISHMENT: _l("Admonishment (诫勉谈话)"),
-    ActionKind.FINE: _l("Fine (经济处罚)"),
-    ActionKind.DEMOTION: _l("Demotion (降职)"),
-    ActionKind.DISMISSAL: _l("Dismissal (撤职)"),
-    ActionKind.OTHER: _l("Other"),
-}
+ACTION_LABELS = duty.ACTION_KIND_LABELS
 
 
 @bp.before_request
@@ -262,6 +262,22 @@ def actions() -> str | Response:
             flash(_("Accountability action recorded."), "success")
             return redirect(url_for("duty.actions"))
     return render_template("duty/actions.html", form=form, rows=duty.recent_actions(), **_labels())
+
+
+@bp.route("/agreements/<int:post_id>/<int:year>.pdf")
+def agreement_pdf(post_id: int, year: int) -> Response:
+    """The post's responsibility agreement (安全生产责任书) of ``year`` as a PDF."""
+    try:
+        data = duty.agreement_pdf(post_id, year, clock.today())
+    except NotFound:
+        abort(404)
+    return send_file(
+        BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"agreement-{post_id}-{year}.pdf",
+        max_age=0,
+    )
 
 
 @bp.route("/rules", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date
+from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
@@ -344,6 +345,23 @@ def authority_report(hazard_id: int) -> Any:
         criterion_text=svc.criterion_texts().get(hazard.criterion or ""),
         plan_parts=[(p, svc.PLAN_LABELS[p]) for p in svc.PLAN_PARTS],
         today=today,
+    )
+
+
+@bp.route("/<int:hazard_id>/authority-report.pdf")
+@login_required
+def authority_report_pdf(hazard_id: int) -> Response:
+    """The report to the authority as a PDF (A4), the three parts and the report's record."""
+    hazard = _load(hazard_id)
+    if hazard.level != HazardLevel.MAJOR:
+        abort(404)
+    data = svc.authority_report_pdf(hazard, clock.today())
+    return send_file(
+        BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"major-hazard-report-{hazard.number}.pdf",
+        max_age=0,
     )
 
 

@@ -38,13 +38,14 @@ def _require_admin() -> User:
 def _labels() -> dict[str, Any]:
     """Translated labels the templates show for stored codes."""
     return {
-        "reasons": {r: reminders.reason_label(r) for r in reminders.REASON_ORDER},
+        "reasons": {r: reminders.reason_label(r) for r in reminders.ALL_REASONS},
         "kinds": {
             "overdue": _("overdue"),
             "due_soon": _("due soon"),
             "unsigned": _("responsibility list not signed"),
             "inspection_due": _("inspection due"),
             "control_check": _("control check due"),
+            **reminders.kind_labels(),
         },
         "statuses": {
             "queued": _("queued"),

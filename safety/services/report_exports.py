@@ -1,15 +1,13 @@
 """Excel workbooks of the reports (openpyxl), the same figures as the pages.
 
-The monthly meeting report is also a PDF (reportlab's platypus, A4 landscape),
-its Chinese text set in a TrueType font shipped in ``safety/static/fonts`` and
-embedded in the file, so it reads on a machine without Chinese fonts.
+The monthly meeting report is also a PDF (A4 landscape), built from the
+primitives of :mod:`safety.services.pdf` (its embedded Chinese font included).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
@@ -17,24 +15,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import (
-    CondPageBreak,
-    Flowable,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
 from safety.services import excel, reports
+from safety.services.pdf import build as _build_pdf
+from safety.services.pdf import esc as _esc
+from safety.services.pdf import signature_lines
+from safety.services.pdf import styles as _pdf_styles
+from safety.services.pdf import table as _pdf_table
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
@@ -378,6 +368,14 @@ def _reminder_text(spans: list[reports.ReminderSpan]) -> str:
     return "\n".join(f"{r.start.isoformat()} – {r.end.isoformat()}: {r.count}" for r in spans)
 
 
+def _actions_text(case: reports.AccountabilityCase) -> str:
+    """The accountability actions naming the case's hazard, one a line."""
+    return "\n".join(
+        f"{a.decided_on.isoformat()} {a.user_name} ({a.post_title}) {a.kind_label}: {a.reason}"
+        for a in case.actions
+    )
+
+
 def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: str) -> bytes:
     """The accountability evidence: one row per person (or vacancy) per overdue hazard."""
     wb = Workbook()
@@ -395,6 +393,7 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
             f"{case.overdue_from.isoformat()} – {case.overdue_to.isoformat()}",
             h.post_title or "",
         ]
+        actions = _actions_text(case)
         for span in case.spans:
             rows.append(
                 head
@@ -404,6 +403,7 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
                     span.days,
                     _signature_text(span),
                     _reminder_text(span.reminders) or _("none"),
+                    actions,
                 ]
             )
         for lo, hi in case.vacant:
@@ -415,6 +415,7 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
                     (hi - lo).days + 1,
                     "",
                     "",
+                    actions,
                 ]
             )
     _table(
@@ -431,86 +432,21 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
             _("Days"),
             _("Responsibility list"),
             _("Reminders received"),
+            _("Accountability actions"),
         ],
         rows,
     )
     for row in ws.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    _widths(ws, [16, 30, 16, 12, 24, 16, 12, 24, 8, 40, 28])
+    _widths(ws, [16, 30, 16, 12, 24, 16, 12, 24, 8, 40, 28, 40])
     return _save(wb)
 
 
 # --- PDF (reportlab) -----------------------------------------------------------------
 
-#: WenQuanYi Micro Hei (Apache-2.0), a TrueType collection shipped with the app:
-#: reportlab embeds the subset of glyphs used, so a reader needs no Chinese font.
-_FONT_FILE = Path(__file__).resolve().parents[1] / "static" / "fonts" / "wqy-microhei.ttc"
-_PDF_FONT = "WenQuanYiMicroHei"
-_PDF_GRID = colors.HexColor("#999999")
-_PDF_HEAD_FILL = colors.HexColor("#EEF1F4")
 #: Room a section needs below its heading, or it starts on the next page.
 _SECTION_MIN = 40 * mm
-
-
-def _pdf_font() -> str:
-    if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(_PDF_FONT, str(_FONT_FILE), subfontIndex=0))
-    return _PDF_FONT
-
-
-def _pdf_styles() -> dict[str, ParagraphStyle]:
-    font = _pdf_font()
-    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
-    return {
-        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=24),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=10, leading=14),
-        "h2": ParagraphStyle(
-            "h2", parent=body, fontSize=12, leading=16, spaceBefore=10, keepWithNext=1
-        ),
-        "body": body,
-        "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=10),
-        "muted": ParagraphStyle("muted", parent=body, textColor=colors.HexColor("#555555")),
-    }
-
-
-def _esc(value: Any) -> str:
-    """Text for a Paragraph, which reads a little markup: escape it, keep line breaks."""
-    text = "" if value is None else str(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\n", "<br/>")
-
-
-def _pdf_table(
-    header: Sequence[Any],
-    rows: Iterable[Sequence[Any]],
-    widths: Sequence[float],
-    styles: dict[str, ParagraphStyle],
-    *,
-    header_row: bool = True,
-) -> Table:
-    """A boxed table whose cells wrap; the header row repeats on every page it spans."""
-    cell = styles["cell"]
-    data = [[Paragraph(_esc(v), cell) for v in row] for row in rows]
-    if header_row:
-        data.insert(0, [Paragraph(_esc(v), cell) for v in header])
-    total = sum(widths)
-    available = landscape(A4)[0] - 30 * mm
-    table = Table(
-        data,
-        colWidths=[w * available / total for w in widths],
-        repeatRows=1 if header_row else 0,
-        hAlign="LEFT",
-    )
-    commands: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 0), (-1, -1), _pdf_font()),  # a table's own default is Helvetica
-        ("GRID", (0, 0), (-1, -1), 0.5, _PDF_GRID),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]
-    if header_row:
-        commands.append(("BACKGROUND", (0, 0), (-1, 0), _PDF_HEAD_FILL))
-    table.setStyle(TableStyle(commands))
-    return table
 
 
 def _money(value: Any) -> str:
@@ -679,21 +615,7 @@ def _signature_block(styles: _Styles) -> list[Flowable]:
         (_("Principal person in charge (signature):"), "", _("Date:"), ""),
         (_("Prepared by:"), "", _("Date:"), ""),
     ]
-    table = Table(
-        [[Paragraph(_esc(v), styles["body"]) for v in row] for row in signature],
-        colWidths=[70 * mm, 80 * mm, 20 * mm, 50 * mm],
-        rowHeights=[12 * mm, 12 * mm],
-        hAlign="LEFT",
-        style=TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), _pdf_font()),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("LINEBELOW", (1, 0), (1, -1), 0.5, colors.black),
-                ("LINEBELOW", (3, 0), (3, -1), 0.5, colors.black),
-            ]
-        ),
-    )
-    return [Spacer(1, 10 * mm), KeepTogether(table)]
+    return signature_lines(signature, styles)
 
 
 _SECTIONS = (
@@ -737,32 +659,3 @@ def monthly_pdf(report: reports.MonthlyReport) -> bytes:
         story += [CondPageBreak(_SECTION_MIN), Paragraph(_esc(heading), styles["h2"]), *body]
     story += _signature_block(styles)
     return _build_pdf(story, title, f"{title} · {subtitle}", board.period.key)
-
-
-def _build_pdf(story: list[Flowable], title: str, footer: str, key: str) -> bytes:
-    """Lay ``story`` out on A4 landscape pages with a footer and page numbers."""
-    font = _pdf_font()
-
-    def on_page(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawString(doc.leftMargin, 8 * mm, footer)
-        canvas.drawRightString(
-            doc.pagesize[0] - doc.rightMargin, 8 * mm, _("Page %(page)d", page=doc.page)
-        )
-        canvas.restoreState()
-
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=landscape(A4),
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{title} {key}",
-        author="safety",
-        initialFontName=font,  # else Helvetica, a font the file would not embed
-    )
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()

@@ -5,7 +5,15 @@ from here."""
 from __future__ import annotations
 
 from safety.services.duty import rules, scorecards
-from safety.services.duty.actions import create_action, list_actions, recent_actions
+from safety.services.duty.actions import KIND_LABELS as ACTION_KIND_LABELS
+from safety.services.duty.actions import (
+    actions_by_hazard,
+    attach_actions,
+    create_action,
+    list_actions,
+    recent_actions,
+)
+from safety.services.duty.agreement_pdf import agreement_pdf
 from safety.services.duty.periods import Period, current_period, parse_period
 from safety.services.duty.rules import DEFAULT_RULES, current_rules, grade_label, save_rules
 from safety.services.duty.scorecards import (
@@ -23,8 +31,12 @@ from safety.services.duty.scorecards import (
 )
 
 __all__ = [
+    "ACTION_KIND_LABELS",
+    "actions_by_hazard",
+    "attach_actions",
     "DEFAULT_RULES",
     "Period",
+    "agreement_pdf",
     "assess",
     "confirm",
     "create_action",

@@ -18,8 +18,8 @@ from safety.extensions import db
 from safety.models import AccountabilityAction, Assessment, AssessmentStatus, Post, Unit, User
 from safety.services import audit
 from safety.services.db import insert_or_ignore
+from safety.services.duty import freshness, notices
 from safety.services.duty import indicators as figures
-from safety.services.duty import notices
 from safety.services.duty.periods import Period, current_period, parse_period
 from safety.services.duty.rules import current_rules, rules_of, score, total_and_grade
 from safety.services.errors import Conflict, Forbidden, ValidationError
@@ -58,13 +58,20 @@ def _apply(row: Assessment, rules_version: int, rules: dict, values: list[dict],
 
 
 def _sync(period: Period, today: date, now: datetime) -> None:
-    """Make the period's missing scorecards and refresh the drafts' figures.
+    """Make the period's missing scorecards and refresh the drafts' figures, when needed.
 
-    Reading a period writes (the cards are made on first sight), so it takes
-    the write lock from its first statement even inside a GET.
+    The figures depend only on the records behind them and on ``today``; a
+    cheap stamp of those (:func:`freshness.stamp`) tells whether anything
+    changed since this process last refreshed the period. When nothing did, a
+    read stays a read. Otherwise it takes the write lock from its first
+    statement, even inside a GET.
     """
+    stamp = freshness.stamp(today)
+    if freshness.is_fresh(period.code, stamp):
+        return
     with write_transaction():
         _sync_cards(period, today, now)
+    freshness.remember(period.code, stamp)
 
 
 def _sync_cards(period: Period, today: date, now: datetime) -> None:

@@ -19,6 +19,7 @@ from safety.services.hazards.actions import (
     discard_changes,
     perform,
 )
+from safety.services.hazards.authority_pdf import authority_report_pdf
 from safety.services.hazards.criteria import (
     CriteriaImportError,
     check_criterion,
@@ -96,6 +97,7 @@ from safety.services.hazards.risk import (
 from safety.services.hazards.work import MyWork, my_work
 
 __all__ = [
+    "authority_report_pdf",
     "ACTIONS",
     "CriteriaImportError",
     "Step",

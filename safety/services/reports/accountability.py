@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,6 +79,8 @@ class AccountabilityCase:
     vacant: list[tuple[date, date]]
     #: Reminders about the hazard to people other than the post's holders.
     others: list[tuple[str, list[str], ReminderSpan]]
+    #: Accountability actions naming the hazard (set by services.duty.actions).
+    actions: list[Any] = field(default_factory=list)
 
     @property
     def days(self) -> int:
@@ -253,7 +255,9 @@ def accountability(
     lo = min(w[0] for _line, w in spans)
     hi = max(w[1] for _line, w in spans)
     evidence = _load_evidence(where, lo, hi, tz)
-    return [_case(line, start, end, evidence) for line, (start, end) in spans]
+    from safety.services.duty.actions import attach_actions  # 失职追责 actions, one query
+
+    return attach_actions([_case(line, start, end, evidence) for line, (start, end) in spans])
 
 
 def _signature_spans(
