@@ -40,12 +40,18 @@ def _get(model: type, ident: int) -> Any:
     return obj
 
 
+def _words(labels: dict[Any, Any]) -> dict[Any, str]:
+    """Lazy labels translated once per page, not once per cell of a big map or table."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def _labels() -> dict[str, Any]:
     return {
-        "level_labels": risks.LEVEL_LABELS,
-        "kind_labels": risks.KIND_LABELS,
-        "control_labels": risks.CONTROL_LABELS,
-        "tier_labels": risks.TIER_LABELS,
+        "level_labels": _words(risks.LEVEL_LABELS),
+        "kind_labels": _words(risks.KIND_LABELS),
+        "control_labels": _words(risks.CONTROL_LABELS),
+        "tier_labels": _words(risks.TIER_LABELS),
+        "colour_words": _words(risks.COLOUR_WORDS),
         "colours": risks.COLOURS,
         "hex": risks.HEX,
         "level_order": risks.LEVEL_ORDER,

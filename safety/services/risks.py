@@ -113,6 +113,13 @@ COLOURS = {
 }
 #: Fill colours of the map and the boards (GB 2893 safety colours).
 HEX = {"red": "#d7191c", "orange": "#f28e2b", "yellow": "#ffd92f", "blue": "#2b83ba"}
+#: The colours' words (a colour is never shown without its word).
+COLOUR_WORDS = {
+    "red": _l("red"),
+    "orange": _l("orange"),
+    "yellow": _l("yellow"),
+    "blue": _l("blue"),
+}
 LEVEL_ORDER = (RiskLevel.MAJOR, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)
 LEVEL_LABELS = {
     RiskLevel.MAJOR: _l("Major risk (red)"),
