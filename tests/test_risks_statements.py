@@ -173,3 +173,29 @@ def test_a_big_map_summarises_the_units_below_with_the_same_statements(
     assert cells == 2  # the two workshops (the plant and the group have no points)
     assert "5 risk points" in big and "red" in big and 'data-colour="red"' in big
     assert big.count('class="hazard-mark"') >= 1
+
+
+def test_a_point_page_runs_the_same_statements_for_more_risks(client, auth, app):
+    """Each risk's assessments, controls, checks and the owner choices: no query per risk."""
+    editor = b.make_user(is_admin=True, locale="en")
+    unit = b.make_unit(name="蒸吸车间")
+    post = b.make_post(unit=unit)
+    point = b.make_risk_point(unit=unit, name="液氨储罐区")
+    auth.login(editor.email)
+
+    def grow(n: int) -> None:
+        for _ in range(n):
+            risk = b.make_risk(point)
+            b.make_control(risk, post)
+            from safety.services import risks
+
+            risks.assess_risk(
+                b.actor(), risk, {"method": "ls", "l": 4, "s": 5}, now=NOW, today=b.TODAY
+            )
+
+    def page() -> Any:
+        response = client.get(f"/risks/points/{point.id}")
+        assert response.status_code == 200
+        return response
+
+    _same_count(client, {"grow": grow}, page, lambda response: None)

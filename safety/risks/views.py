@@ -140,10 +140,11 @@ def _point_page(point: RiskPoint, forms: dict[str, Any], status: int = 200) -> A
     can_edit = permissions.can_edit_risk_register(_user(), point.unit_id, today)
     data = risks_pages.point_page(point)
     forms.setdefault("risk", RiskForm(prefix="new"))
+    owners = as_choices(risks_pages.post_choices()) if can_edit and data["risks"] else []
     for risk in data["risks"]:
         forms.setdefault(f"assess{risk.id}", AssessForm(prefix=f"a{risk.id}"))
         control_form = forms.setdefault(f"control{risk.id}", ControlForm(prefix=f"c{risk.id}"))
-        control_form.owner_post_id.choices = as_choices(risks_pages.post_choices())
+        control_form.owner_post_id.choices = owners
     return render_template(
         "risks/point.html",
         point=point,

@@ -531,13 +531,21 @@ def controls_of_risks(risk_ids: list[int]) -> dict[int, list[RiskControl]]:
 
 def assessments_of(risk: Risk) -> list[RiskAssessment]:
     """A risk's assessments, newest first."""
-    return list(
-        db.session.scalars(
+    return assessments_of_risks([risk.id])[risk.id]
+
+
+def assessments_of_risks(risk_ids: list[int]) -> dict[int, list[RiskAssessment]]:
+    """Each risk's assessments, newest first (one query for any number of risks)."""
+    result: dict[int, list[RiskAssessment]] = {rid: [] for rid in risk_ids}
+    if risk_ids:
+        rows = db.session.scalars(
             sa.select(RiskAssessment)
-            .where(RiskAssessment.risk_id == risk.id)
+            .where(RiskAssessment.risk_id.in_(risk_ids))
             .order_by(RiskAssessment.id.desc())
         )
-    )
+        for assessment in rows:
+            result[assessment.risk_id].append(assessment)
+    return result
 
 
 # --- 分级管控 gaps -------------------------------------------------------------------

@@ -92,12 +92,14 @@ def _rows(unit_ids: list[int]) -> list[list[Any]]:
         )
     )
     by_point = risks.risks_of_points([p.id for p in points])
-    controls = risks.controls_of_risks([r.id for rs in by_point.values() for r in rs])
+    risk_ids = [r.id for rs in by_point.values() for r in rs]
+    controls = risks.controls_of_risks(risk_ids)
+    history = risks.assessments_of_risks(risk_ids)
     out: list[list[Any]] = []
     for point in points:
         unit = units[point.unit_id]
         for risk in by_point[point.id]:
-            last = risks.assessments_of(risk)[0]
+            last = history[risk.id][0]
             head = [
                 unit.code,
                 unit.name,

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from safety.extensions import db
 from safety.models import (
@@ -335,7 +335,14 @@ def my_posts(user: User, today: date) -> list[Post]:
     held = posts_held_by(user, today)
     if not held:
         return []
-    return list(db.session.scalars(sa.select(Post).where(Post.id.in_(held)).order_by(Post.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Post)
+            .where(Post.id.in_(held))
+            .options(selectinload(Post.unit))
+            .order_by(Post.id)
+        )
+    )
 
 
 def my_due_checks(user: User, today: date) -> list[tuple[RiskControl, Risk, RiskPoint]]:
@@ -364,7 +371,7 @@ def point_page(point: RiskPoint) -> dict[str, Any]:
     tiers = {c.id: risks.tier_of_post(c.owner_post, depths) for cs in controls.values() for c in cs}
     return {
         "risks": found,
-        "assessments": {r.id: risks.assessments_of(r) for r in found},
+        "assessments": risks.assessments_of_risks([r.id for r in found]),
         "controls": controls,
         "tiers": tiers,
         "checks": checks,
