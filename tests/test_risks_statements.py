@@ -133,7 +133,7 @@ def test_my_work_risk_part_runs_the_same_statements(client, auth, world):
     _same_count(client, world, lambda: client.get("/"), check)
 
 
-@pytest.mark.parametrize("page", ["unit", "board", "post", "card"])
+@pytest.mark.parametrize("page", ["unit", "board", "post", "card", "export"])
 def test_the_other_register_pages_run_the_same_statements(client, auth, world, page):
     auth.login(world["owner"].email)
     shop = world["post"].unit_id
@@ -142,6 +142,7 @@ def test_the_other_register_pages_run_the_same_statements(client, auth, world, p
         "board": f"/risks/units/{world['plant'].id}/board",
         "post": f"/risks/posts/{world['post'].id}",
         "card": f"/risks/posts/{world['post'].id}/card",
+        "export": f"/risks/units/{world['root'].id}/export.xlsx",
     }[page]
 
     def check(response: Any) -> None:
