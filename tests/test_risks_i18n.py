@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 
 from tests import builders as b
@@ -55,3 +56,34 @@ def test_the_card_names_each_controls_owner_and_uses_chinese_punctuation(client,
     control_id = check.split("/risks/controls/")[1].split("/")[0]
     page = client.get(f"/risks/controls/{control_id}/check").get_data(as_text=True)
     assert "工程技术措施：氨气报警联锁每日测试" in page
+
+
+def test_a_failed_check_picks_its_major_criterion_from_the_published_list(client, auth, app):
+    from safety.extensions import db
+    from safety.models import Hazard
+
+    unit = b.make_unit(name="蒸吸车间")
+    post = b.make_post(unit=unit, title="液氨罐区班长")
+    holder = b.make_holder(post, locale="zh_CN")
+    point = b.make_risk_point(unit=unit, name="液氨储罐区")
+    control = b.make_control(b.make_risk(point), post, text="紧急切断阀联锁测试")
+    auth.login(holder.email)
+    page = client.get(f"/risks/controls/{control.id}/check").get_data(as_text=True)
+    select = page.split('name="hazard_criterion"')[0].rsplit("<", 1)[1]
+    assert select.startswith("select")
+    assert '<option value="HG2017-05">HG2017-05 ' in page
+    from tests.conftest import csrf_token_from
+
+    response = client.post(
+        f"/risks/controls/{control.id}/check",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "result": "failed",
+            "hazard_title": "紧急切断阀失效",
+            "hazard_level": "major",
+            "hazard_criterion": "HG2017-05",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    hazard = db.session.scalar(sa.select(Hazard))
+    assert hazard.criterion == "HG2017-05" and hazard.control_id == control.id

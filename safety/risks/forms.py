@@ -145,7 +145,13 @@ class CheckForm(FlaskForm):
         ),
         validate_choice=False,
     )
-    hazard_criterion = StringField(_l("Major-hazard criterion (code)"), render_kw={"maxlength": 64})
+    hazard_criterion = SelectField(
+        _l("Criterion (判定标准)"),
+        choices=[],
+        validate_choice=False,
+        render_kw={"data-search": "1"},
+        description=_l("A major hazard must meet an item of the published criteria."),
+    )
     submit = SubmitField(_l("Record check"))
 
     def values(self) -> dict[str, Any]:

@@ -233,6 +233,13 @@ def add_control(risk_id: int) -> Any:
 # --- checks -------------------------------------------------------------------------
 
 
+def criterion_choices() -> list[tuple[str, str]]:
+    """Items of every published 判定标准 set, as the hazard report form offers them."""
+    from safety.services import hazards
+
+    return [(code, f"{code} {text}") for c in hazards.criteria_sets() for code, text in c.items]
+
+
 @bp.route("/controls/<int:control_id>/check", methods=["GET", "POST"])
 def check(control_id: int) -> Any:
     """Record a check on a phone: result, note, photos, and a hazard if it failed."""
@@ -241,6 +248,7 @@ def check(control_id: int) -> Any:
     if not permissions.can_check_control(_user(), control.owner_post_id, today):
         abort(403)
     form = CheckForm()
+    form.hazard_criterion.choices = as_choices(criterion_choices())
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
