@@ -54,7 +54,15 @@ class HazardCreateSchema(_Lenient):
         load_default=None,
         metadata={"description": "ISO 8601; without an offset it is read in TIMEZONE"},
     )
-    risk = fields.Nested(HazardRiskInSchema, allow_none=True, load_default=None)
+    risk = fields.Nested(
+        HazardRiskInSchema,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "LEC kept on the hazard as contract §4 writes it; risks are "
+            "graded in the risk register (§6), whose colour a linked hazard shows"
+        },
+    )
     criterion = fields.String(allow_none=True, load_default=None)
     basis = fields.String(allow_none=True, load_default=None)
     fixed_on_spot = fields.Boolean(load_default=False)
