@@ -43,11 +43,19 @@ def demo_load() -> None:
 @click.option("--hazards", type=click.IntRange(0, 10_000_000), required=True)
 @click.option("--people", type=click.IntRange(1, 1_000_000), required=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-def demo_scale(hazards: int, people: int, seed: int) -> None:
+@click.option(
+    "--risk-points",
+    type=click.IntRange(0, 10_000_000),
+    default=None,
+    help="Risk points to add (default: one per 20 hazards).",
+)
+def demo_scale(hazards: int, people: int, seed: int, risk_points: int | None) -> None:
     """Add a generated organisation of about PEOPLE people with HAZARDS hazards (benchmarks)."""
     from safety.demo.scale import scale_demo
 
-    made = scale_demo(hazards=hazards, people=people, seed=seed, now=clock.now())
+    made = scale_demo(
+        hazards=hazards, people=people, seed=seed, now=clock.now(), risk_points=risk_points
+    )
     click.echo(
         f"Added {made['tag']}: {made['units']} units, {made['people']} people, "
         f"{made['hazards']} hazards, {made['inspections']} inspections, "

@@ -54,7 +54,15 @@ class HazardCreateSchema(_Lenient):
         load_default=None,
         metadata={"description": "ISO 8601; without an offset it is read in TIMEZONE"},
     )
-    risk = fields.Nested(HazardRiskInSchema, allow_none=True, load_default=None)
+    risk = fields.Nested(
+        HazardRiskInSchema,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "LEC kept on the hazard as contract §4 writes it; risks are "
+            "graded in the risk register (§6), whose colour a linked hazard shows"
+        },
+    )
     criterion = fields.String(allow_none=True, load_default=None)
     basis = fields.String(allow_none=True, load_default=None)
     fixed_on_spot = fields.Boolean(load_default=False)
@@ -199,6 +207,15 @@ class HazardSchema(Schema):
     write_off_document = fields.String(allow_none=True)
     risk_point_id = fields.Integer(allow_none=True)  # where a failed control check raised it
     control_id = fields.Integer(allow_none=True)
+    risk_level = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "level of the control's risk (major|high|medium|low); null if none"
+        },
+    )
+    risk_colour = fields.String(
+        allow_none=True, metadata={"description": "red|orange|yellow|blue; null if not linked"}
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -255,8 +272,13 @@ def _photo(photo: Any) -> dict[str, Any]:
     }
 
 
-def hazard_out(hazard: Hazard, holders: list[User], today: Any) -> dict[str, Any]:
-    """The API's view of a hazard (overdue computed against ``today``)."""
+def hazard_out(
+    hazard: Hazard, holders: list[User], today: Any, risk_level: Any = None
+) -> dict[str, Any]:
+    """The API's view of a hazard (overdue computed against ``today``).
+
+    ``risk_level``: the level of the register's risk it is linked to, if any.
+    """
     score = svc.risk_score(hazard)
     out = {
         key: getattr(hazard, key)
@@ -271,6 +293,8 @@ def hazard_out(hazard: Hazard, holders: list[User], today: Any) -> dict[str, Any
         accountable_holders=[_holder(u) for u in holders],
         overdue=is_overdue(hazard, today),
         days_overdue=days_overdue(hazard, today),
+        risk_level=risk_level.value if risk_level else None,
+        risk_colour=svc.linked_risk(risk_level)["risk_colour"],
         risk=(
             {
                 "l": hazard.risk_l,
@@ -289,7 +313,8 @@ def hazard_out(hazard: Hazard, holders: list[User], today: Any) -> dict[str, Any
 def detail_out(hazard: Hazard) -> dict[str, Any]:
     today = clock.today()
     detail = svc.hazard_detail(hazard, today=today)
-    out = hazard_out(hazard, detail.holders, today)
+    level = svc.linked_risk_levels([hazard]).get(hazard.id)
+    out = hazard_out(hazard, detail.holders, today, level)
     out["history"] = [
         {
             "action": event.action,
@@ -328,9 +353,10 @@ class Hazards(MethodView):
         page = svc.list_hazards(
             filters, user=api_user(), today=today, cursor=args["cursor"], limit=args["limit"]
         )
+        linked = svc.linked_risk_levels(page.items)
         return {
             "items": [
-                hazard_out(h, page.holders.get(h.accountable_post_id, []), today)
+                hazard_out(h, page.holders.get(h.accountable_post_id, []), today, linked.get(h.id))
                 for h in page.items
             ],
             "next_cursor": page.next_cursor,

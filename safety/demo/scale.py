@@ -346,7 +346,14 @@ def _inspections(org: Org, count: int, rng: random.Random, today: date, now: dat
     _insert(InspectionItem, items)
 
 
-def _risk_points(org: Org, count: int, rng: random.Random, today: date, now: datetime) -> None:
+def _risk_points(
+    org: Org, count: int, rng: random.Random, today: date, now: datetime, hazard_ids: list[int]
+) -> None:
+    """``count`` points of two LEC-graded risks each, every risk with a control owned
+    by a post of its unit (its head for major and high risks; due within a period
+    either side of today), major and high ones also an emergency control of the
+    group's head; one hazard in ten linked to a control as if its check had
+    failed (the map marks open hazards)."""
     points = [
         {
             "unit_id": rng.choice(org.unit_ids),
@@ -398,29 +405,69 @@ def _risk_points(org: Org, count: int, rng: random.Random, today: date, now: dat
                 "risk_id": risk_id,
                 "kind": "management",
                 "text": "定期巡检",
-                "owner_post_id": rng.choice(org.posts[risk["_unit"]]),
+                # 管业务必须管安全: the unit's head owns its major and high risks.
+                "owner_post_id": org.posts[risk["_unit"]][0]
+                if risk["level"] in ("major", "high")
+                else rng.choice(org.posts[risk["_unit"]]),
                 "check_every_days": every,
                 "next_due": today - timedelta(days=rng.randrange(-every, every)),
                 "created_at": now,
             }
         )
+    head = org.posts[org.unit_ids[0]][0]
+    emergency = [
+        {
+            "risk_id": risk_id,
+            "kind": "emergency",
+            "text": "启动现场处置方案",
+            "owner_post_id": head,
+            "check_every_days": 90,
+            "next_due": today + timedelta(days=rng.randrange(1, 90)),
+            "created_at": now,
+        }
+        for risk_id, risk in zip(risk_ids, risks, strict=True)
+        if risk["level"] in ("major", "high")
+    ]
     _insert(RiskAssessment, assessments)
-    _insert(RiskControl, controls)
+    control_ids = _insert(RiskControl, controls)
+    _insert(RiskControl, emergency)
+    links = [
+        {"hid": hid, "cid": control_ids[i], "pid": risks[i]["risk_point_id"]}
+        for hid in (hazard_ids[::10] if control_ids else [])
+        for i in [rng.randrange(len(control_ids))]
+    ]
+    if links:
+        table = Hazard.__table__
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("hid"))
+            .values(control_id=sa.bindparam("cid"), risk_point_id=sa.bindparam("pid")),
+            links,
+        )
 
 
 def scale_demo(
-    *, hazards: int, people: int, seed: int = 1, now: datetime | None = None
+    *,
+    hazards: int,
+    people: int,
+    seed: int = 1,
+    now: datetime | None = None,
+    risk_points: int | None = None,
 ) -> dict[str, Any]:
-    """Add a generated organisation; what was made, in numbers."""
+    """Add a generated organisation; what was made, in numbers.
+
+    ``risk_points`` defaults to one per 20 hazards (at least one).
+    """
     now = now or clock.now()
     today = clock.local_date(now)
     rng = random.Random(seed)
     org = Org(tag=_tag())
     tree = _units(org, max(people, 1), now)
     _posts_and_people(org, tree, max(people, 1), now)
-    _hazards(org, hazards, rng, today, now)
+    points = max(1, hazards // 20) if risk_points is None else risk_points
+    hazard_ids = _hazards(org, hazards, rng, today, now)
     _inspections(org, max(1, hazards // 10), rng, today, now)
-    _risk_points(org, max(1, hazards // 20), rng, today, now)
+    _risk_points(org, points, rng, today, now, hazard_ids)
     db.session.commit()
     return {
         "tag": org.tag,
@@ -428,6 +475,6 @@ def scale_demo(
         "people": org.people,
         "hazards": hazards,
         "inspections": max(1, hazards // 10),
-        "risk_points": max(1, hazards // 20),
+        "risk_points": points,
         "password": PASSWORD,
     }

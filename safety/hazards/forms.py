@@ -25,9 +25,6 @@ from wtforms import (
 from safety.services.hazards import (
     CATEGORIES,
     CATEGORY_LABELS,
-    LEC_C,
-    LEC_E,
-    LEC_L,
     LEVEL_LABELS,
     PLAN_LABELS,
 )
@@ -41,26 +38,10 @@ def as_choices(pairs: list[tuple[str, Any]], *, blank: bool = True) -> list[Sele
     return head + [SelectChoice(value, label) for value, label in pairs]
 
 
-class _LecLabel:
-    """``"6 · Quite possible"`` translated when rendered, not when imported."""
-
-    def __init__(self, value: float, label: Any) -> None:
-        self.value, self.label = value, label
-
-    def __str__(self) -> str:
-        return f"{self.value:g} · {self.label}"
-
-    def __html__(self) -> str:
-        from markupsafe import escape
-
-        return str(escape(str(self)))
-
-
-def _lec_choices(table: list) -> list[SelectChoice]:
-    return as_choices([(f"{value:g}", _LecLabel(value, label)) for value, label in table])
-
-
 class ReportForm(FlaskForm):
+    """Report a hazard: its own grade (general/major). Risks are graded (LEC/LS) in
+    the risk register; a hazard raised by a failed control check shows that risk's colour."""
+
     title = StringField(_l("Title"), render_kw={"maxlength": 300, "required": True})
     unit_id = SelectField(_l("Unit"), choices=[], validate_choice=False)
     level = RadioField(
@@ -96,9 +77,6 @@ class ReportForm(FlaskForm):
     fixed_on_spot = BooleanField(_l("Put right on the spot (即查即改)"))
     measures = TextAreaField(_l("What was done"))
     confirm_similar = HiddenField()
-    risk_l = SelectField(_l("L · likelihood"), choices=_lec_choices(LEC_L), validate_choice=False)
-    risk_e = SelectField(_l("E · exposure"), choices=_lec_choices(LEC_E), validate_choice=False)
-    risk_c = SelectField(_l("C · consequence"), choices=_lec_choices(LEC_C), validate_choice=False)
     photos = MultipleFileField(
         _l("Photos"),
         render_kw={"accept": PHOTO_ACCEPT, "multiple": True},

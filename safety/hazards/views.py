@@ -115,7 +115,11 @@ def index() -> str:
         flash(_("That page link is no longer valid; showing the first page."), "info")
         page = svc.list_hazards(filters, user=_user(), today=today, limit=limit, subtree=sub)
         cursor = None
-    rows = [row_for(h, page.holders.get(h.accountable_post_id, []), today) for h in page.items]
+    linked = svc.linked_risk_levels(page.items)
+    rows = [
+        row_for(h, page.holders.get(h.accountable_post_id, []), today, linked.get(h.id))
+        for h in page.items
+    ]
     counts = svc.status_counts(sub, today=today)
     return render_template(
         "hazards/index.html",
@@ -140,10 +144,17 @@ def index() -> str:
     )
 
 
-def row_for(hazard: Hazard, holders: list[User], today: date) -> dict[str, Any]:
-    """What a list row shows, computed here so templates stay query-free."""
+def row_for(
+    hazard: Hazard, holders: list[User], today: date, risk_level: Any = None
+) -> dict[str, Any]:
+    """What a list row shows, computed here so templates stay query-free.
+
+    ``risk_level`` is the level of the register's risk the hazard is linked to
+    (:func:`svc.linked_risk_levels`); the LEC score is only a stored old value.
+    """
     score = svc.risk_score(hazard)
     return {
+        **svc.linked_risk(risk_level),
         "hazard": hazard,
         "status_label": svc.STATUS_LABELS[hazard.status],
         "level_label": svc.LEVEL_LABELS[hazard.level],
@@ -182,7 +193,6 @@ def new() -> Any:
             "location": form.location.data,
             "description": form.description.data,
             "found_at": form.found_at.data,
-            "risk": {"l": form.risk_l.data, "e": form.risk_e.data, "c": form.risk_c.data},
             "fixed_on_spot": form.fixed_on_spot.data,
             "measures": form.measures.data,
         }
@@ -190,9 +200,7 @@ def new() -> Any:
             similar = svc.similar_open_hazards(form.unit_id.data, form.title.data)
         if similar:
             form.confirm_similar.data = "1"
-            return render_template(
-                "hazards/new.html", form=form, bands=svc.risk_bands(), similar=similar
-            ), 200
+            return render_template("hazards/new.html", form=form, similar=similar), 200
         try:
             hazard = svc.report_hazard(
                 _user(), data, now=clock.now(), photos=request.files.getlist(form.photos.name)
@@ -204,20 +212,15 @@ def new() -> Any:
             return redirect(url_for("hazards.detail", hazard_id=hazard.id))
     elif request.method == "POST":
         flash(_("The form expired; please send it again."), "error")
-    return render_template(
-        "hazards/new.html",
-        form=form,
-        bands=svc.risk_bands(),
-        similar=similar,
-    ), (422 if form.errors else 200)
+    return render_template("hazards/new.html", form=form, similar=similar), (
+        422 if form.errors else 200
+    )
 
 
 def apply_errors(form: Any, error: ValidationError) -> None:
-    """Service field names (``plan.objective``, ``risk.l``) onto form fields."""
+    """Service field names (``plan.objective``) onto form fields; the rest flashed."""
     for name, messages in error.fields.items():
         field = getattr(form, name.replace(".", "_"), None)
-        if field is None and name == "risk":
-            field = getattr(form, "risk_l", None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors or []) + list(messages)
         else:
@@ -278,7 +281,8 @@ def render_detail(hazard: Hazard, posted: Any = None, status: int = 200) -> tupl
     detail = svc.hazard_detail(hazard, today=today)
     allowed = svc.allowed_actions(_user(), hazard, today)
     criteria = svc.criteria_sets()
-    row = row_for(hazard, detail.holders, today)
+    link = svc.risk_link(hazard)
+    row = row_for(hazard, detail.holders, today, link.level if link else None)
     history = [
         {
             "event": event,
@@ -293,6 +297,7 @@ def render_detail(hazard: Hazard, posted: Any = None, status: int = 200) -> tupl
             "hazards/detail.html",
             hazard=hazard,
             row=row,
+            risk_link=link,
             history=history,
             other_photos=detail.photos.get(None, []),
             people=detail.people,

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import escape
 from wtforms import (
     FileField,
     MultipleFileField,
@@ -35,8 +36,21 @@ def as_choices(pairs: list[tuple[str, Any]], *, blank: bool = True) -> list[Sele
     return head + [SelectChoice(value, label) for value, label in pairs]
 
 
+class ScaleLabel:
+    """``"6 · Quite possible"``, translated when rendered, not when the module is imported."""
+
+    def __init__(self, value: float, meaning: Any) -> None:
+        self.value, self.meaning = value, meaning
+
+    def __str__(self) -> str:
+        return f"{self.value:g} · {self.meaning}"
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
 def scale_choices(table: list[tuple[float, Any]]) -> list[SelectChoice]:
-    return as_choices([(f"{value:g}", f"{value:g} · {label}") for value, label in table])
+    return as_choices([(f"{value:g}", ScaleLabel(value, label)) for value, label in table])
 
 
 class PointForm(FlaskForm):
@@ -131,7 +145,13 @@ class CheckForm(FlaskForm):
         ),
         validate_choice=False,
     )
-    hazard_criterion = StringField(_l("Major-hazard criterion (code)"), render_kw={"maxlength": 64})
+    hazard_criterion = SelectField(
+        _l("Criterion (判定标准)"),
+        choices=[],
+        validate_choice=False,
+        render_kw={"data-search": "1"},
+        description=_l("A major hazard must meet an item of the published criteria."),
+    )
     submit = SubmitField(_l("Record check"))
 
     def values(self) -> dict[str, Any]:

@@ -40,12 +40,18 @@ def _get(model: type, ident: int) -> Any:
     return obj
 
 
+def _words(labels: dict[Any, Any]) -> dict[Any, str]:
+    """Lazy labels translated once per page, not once per cell of a big map or table."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def _labels() -> dict[str, Any]:
     return {
-        "level_labels": risks.LEVEL_LABELS,
-        "kind_labels": risks.KIND_LABELS,
-        "control_labels": risks.CONTROL_LABELS,
-        "tier_labels": risks.TIER_LABELS,
+        "level_labels": _words(risks.LEVEL_LABELS),
+        "kind_labels": _words(risks.KIND_LABELS),
+        "control_labels": _words(risks.CONTROL_LABELS),
+        "tier_labels": _words(risks.TIER_LABELS),
+        "colour_words": _words(risks.COLOUR_WORDS),
         "colours": risks.COLOURS,
         "hex": risks.HEX,
         "level_order": risks.LEVEL_ORDER,
@@ -134,10 +140,11 @@ def _point_page(point: RiskPoint, forms: dict[str, Any], status: int = 200) -> A
     can_edit = permissions.can_edit_risk_register(_user(), point.unit_id, today)
     data = risks_pages.point_page(point)
     forms.setdefault("risk", RiskForm(prefix="new"))
+    owners = as_choices(risks_pages.post_choices()) if can_edit and data["risks"] else []
     for risk in data["risks"]:
         forms.setdefault(f"assess{risk.id}", AssessForm(prefix=f"a{risk.id}"))
         control_form = forms.setdefault(f"control{risk.id}", ControlForm(prefix=f"c{risk.id}"))
-        control_form.owner_post_id.choices = as_choices(risks_pages.post_choices())
+        control_form.owner_post_id.choices = owners
     return render_template(
         "risks/point.html",
         point=point,
@@ -226,6 +233,13 @@ def add_control(risk_id: int) -> Any:
 # --- checks -------------------------------------------------------------------------
 
 
+def criterion_choices() -> list[tuple[str, str]]:
+    """Items of every published 判定标准 set, as the hazard report form offers them."""
+    from safety.services import hazards
+
+    return [(code, f"{code} {text}") for c in hazards.criteria_sets() for code, text in c.items]
+
+
 @bp.route("/controls/<int:control_id>/check", methods=["GET", "POST"])
 def check(control_id: int) -> Any:
     """Record a check on a phone: result, note, photos, and a hazard if it failed."""
@@ -234,6 +248,7 @@ def check(control_id: int) -> Any:
     if not permissions.can_check_control(_user(), control.owner_post_id, today):
         abort(403)
     form = CheckForm()
+    form.hazard_criterion.choices = as_choices(criterion_choices())
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

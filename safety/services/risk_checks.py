@@ -319,13 +319,14 @@ def due_checks_for_digest(today: date) -> dict[int, list[dict[str, Any]]]:
     dues = [_Due(*row) for row in rows]
     held = holders_on({d.post.id for d in dues}, today)
     out: dict[int, list[dict[str, Any]]] = {}
+    told: set[tuple[int, int]] = set()  # (user, control): each once, the first role wins
     admins: list[User] | None = None
 
     def tell(users: Iterable[User], item: dict[str, Any], role: str) -> None:
         for user in users:
-            bucket = out.setdefault(user.id, [])
-            if not any(i["control_id"] == item["control_id"] for i in bucket):
-                bucket.append({**item, "role": role})
+            if (user.id, item["control_id"]) not in told:
+                told.add((user.id, item["control_id"]))
+                out.setdefault(user.id, []).append({**item, "role": role})
 
     for d in dues:
         late = (today - d.control.next_due).days

@@ -113,6 +113,13 @@ COLOURS = {
 }
 #: Fill colours of the map and the boards (GB 2893 safety colours).
 HEX = {"red": "#d7191c", "orange": "#f28e2b", "yellow": "#ffd92f", "blue": "#2b83ba"}
+#: The colours' words (a colour is never shown without its word).
+COLOUR_WORDS = {
+    "red": _l("red"),
+    "orange": _l("orange"),
+    "yellow": _l("yellow"),
+    "blue": _l("blue"),
+}
 LEVEL_ORDER = (RiskLevel.MAJOR, RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)
 LEVEL_LABELS = {
     RiskLevel.MAJOR: _l("Major risk (red)"),
@@ -524,13 +531,21 @@ def controls_of_risks(risk_ids: list[int]) -> dict[int, list[RiskControl]]:
 
 def assessments_of(risk: Risk) -> list[RiskAssessment]:
     """A risk's assessments, newest first."""
-    return list(
-        db.session.scalars(
+    return assessments_of_risks([risk.id])[risk.id]
+
+
+def assessments_of_risks(risk_ids: list[int]) -> dict[int, list[RiskAssessment]]:
+    """Each risk's assessments, newest first (one query for any number of risks)."""
+    result: dict[int, list[RiskAssessment]] = {rid: [] for rid in risk_ids}
+    if risk_ids:
+        rows = db.session.scalars(
             sa.select(RiskAssessment)
-            .where(RiskAssessment.risk_id == risk.id)
+            .where(RiskAssessment.risk_id.in_(risk_ids))
             .order_by(RiskAssessment.id.desc())
         )
-    )
+        for assessment in rows:
+            result[assessment.risk_id].append(assessment)
+    return result
 
 
 # --- 分级管控 gaps -------------------------------------------------------------------

@@ -24,6 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy.orm import selectinload
 
 from safety import permissions
 from safety.clock import local_date
@@ -32,6 +33,7 @@ from safety.models import (
     ControlKind,
     Post,
     Risk,
+    RiskAssessment,
     RiskControl,
     RiskPoint,
     RiskPointKind,
@@ -83,6 +85,40 @@ def _text_cell(sheet: Any, value: Any) -> WriteOnlyCell:
     return cell
 
 
+def _register_of(
+    unit_ids: list[int], point_ids: list[int]
+) -> tuple[dict[int, list[Risk]], dict[int, list[RiskControl]], dict[int, list[RiskAssessment]]]:
+    """Risks per point (highest first), controls and assessments (newest first) per risk."""
+    rank = {lv: i for i, lv in enumerate(risks.LEVEL_ORDER)}
+    in_units = RiskPoint.unit_id.in_(unit_ids)
+    found = db.session.scalars(
+        sa.select(Risk).join(RiskPoint, RiskPoint.id == Risk.risk_point_id).where(in_units)
+    ).all()
+    by_point: dict[int, list[Risk]] = {pid: [] for pid in point_ids}
+    for risk in sorted(found, key=lambda r: (rank[r.level], r.id)):
+        by_point[risk.risk_point_id].append(risk)
+    controls: dict[int, list[RiskControl]] = {r.id: [] for r in found}
+    for control in db.session.scalars(
+        sa.select(RiskControl)
+        .join(Risk, Risk.id == RiskControl.risk_id)
+        .join(RiskPoint, RiskPoint.id == Risk.risk_point_id)
+        .where(in_units)
+        .options(selectinload(RiskControl.owner_post))
+        .order_by(RiskControl.id)
+    ):
+        controls[control.risk_id].append(control)
+    history: dict[int, list[RiskAssessment]] = {r.id: [] for r in found}
+    for assessment in db.session.scalars(
+        sa.select(RiskAssessment)
+        .join(Risk, Risk.id == RiskAssessment.risk_id)
+        .join(RiskPoint, RiskPoint.id == Risk.risk_point_id)
+        .where(in_units)
+        .order_by(RiskAssessment.id.desc())
+    ):
+        history[assessment.risk_id].append(assessment)
+    return by_point, controls, history
+
+
 def _rows(unit_ids: list[int]) -> list[list[Any]]:
     depths = risks.unit_depths()
     units = {u.id: u for u in db.session.scalars(sa.select(Unit))}
@@ -91,13 +127,14 @@ def _rows(unit_ids: list[int]) -> list[list[Any]]:
             sa.select(RiskPoint).where(RiskPoint.unit_id.in_(unit_ids)).order_by(RiskPoint.id)
         )
     )
-    by_point = risks.risks_of_points([p.id for p in points])
-    controls = risks.controls_of_risks([r.id for rs in by_point.values() for r in rs])
+    # Filtered by unit, not by lists of ids: a big register would pass the
+    # databases' limit on bound parameters (SQLite 32766, psycopg 65535).
+    by_point, controls, history = _register_of(unit_ids, [p.id for p in points])
     out: list[list[Any]] = []
     for point in points:
         unit = units[point.unit_id]
         for risk in by_point[point.id]:
-            last = risks.assessments_of(risk)[0]
+            last = history[risk.id][0]
             head = [
                 unit.code,
                 unit.name,

@@ -46,3 +46,6 @@ def test_phone_failed_check_from_the_post_card_raises_a_hazard(phone_page: Page,
     # Straight to the hazard, raised in the same step.
     expect(page.locator("h1")).to_contain_text("1号液氨罐区氨气报警仪失效（e2e）")
     expect(page.locator(".flash-success")).to_contain_text("已上报隐患")
+    # The hazard shows the colour of the risk whose control failed, with its word.
+    expect(page.locator("#risk-link")).to_contain_text("重大风险（红）")
+    expect(page.locator("#risk-link")).to_contain_text("液氨储罐泄漏中毒")

@@ -90,8 +90,11 @@ from safety.services.hazards.risk import (
     LEC_E,
     LEC_L,
     LEC_MAX,
+    linked_risk,
+    linked_risk_levels,
     risk_bands,
     risk_grade,
+    risk_link,
     risk_score,
 )
 from safety.services.hazards.work import MyWork, my_work
@@ -153,8 +156,11 @@ __all__ = [
     "reject_hazard",
     "report_hazard",
     "request_extension",
+    "linked_risk",
+    "linked_risk_levels",
     "risk_bands",
     "risk_grade",
+    "risk_link",
     "risk_score",
     "similar_open_hazards",
     "stale_message",

@@ -1,12 +1,25 @@
-"""LEC risk scoring (作业条件危险性分析法): D = L × E × C and its grade."""
+"""A hazard's risk: the colour of the register's risk it is linked to, and old LEC values.
+
+LEC grading moved to the risk register (:mod:`safety.services.risks`): a
+hazard keeps its own grade (general/major) and, when a failed control check
+raised it, shows the colour of that control's risk. Hazards reported before
+the move (or through the API, whose contract still accepts ``risk: {l, e, c}``)
+keep their LEC values; :func:`risk_score` and :func:`risk_grade` read them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from safety.models import Hazard
+from safety.extensions import db
+from safety.models import Hazard, Risk, RiskControl, RiskLevel, RiskPoint
 from safety.services.hazards.labels import RISK_LABELS
+from safety.services.risks import COLOURS, LEVEL_LABELS
 
 #: Standard LEC value tables (作业条件危险性分析法): value → meaning.
 LEC_L = [
@@ -64,3 +77,59 @@ def risk_bands() -> list[tuple[str, str, float, float | None]]:
         bands.append((grade, str(RISK_LABELS.get(grade, grade)), lower, upper))
         upper = lower
     return bands
+
+
+def linked_risk_levels(hazards: Iterable[Hazard]) -> dict[int, RiskLevel]:
+    """``{hazard id: level}`` of the risk behind each hazard raised by a control check.
+
+    One query for any number of hazards (none when no hazard is linked);
+    hazards not linked to a control are left out.
+    """
+    by_control: dict[int, list[int]] = {}
+    for hazard in hazards:
+        if hazard.control_id is not None:
+            by_control.setdefault(hazard.control_id, []).append(hazard.id)
+    if not by_control:
+        return {}
+    rows = db.session.execute(
+        sa.select(RiskControl.id, Risk.level)
+        .join(Risk, Risk.id == RiskControl.risk_id)
+        .where(RiskControl.id.in_(list(by_control)))
+    ).all()
+    return {hid: level for cid, level in rows for hid in by_control[cid]}
+
+
+def linked_risk(level: RiskLevel | None) -> dict[str, object]:
+    """What a page or the API shows of a linked risk: level, colour and its label."""
+    if level is None:
+        return {"risk_level": None, "risk_colour": None, "risk_level_label": None}
+    return {
+        "risk_level": level.value,
+        "risk_colour": COLOURS[level],
+        "risk_level_label": LEVEL_LABELS[level],
+    }
+
+
+@dataclass(frozen=True)
+class RiskLink:
+    """Where in the register a hazard came from: the control that failed and its risk."""
+
+    level: RiskLevel
+    risk_id: int
+    risk_event: str
+    risk_point_id: int
+    risk_point_name: str
+    control_text: str
+
+
+def risk_link(hazard: Hazard) -> RiskLink | None:
+    """The risk behind a hazard raised by a failed control check (one query), or None."""
+    if hazard.control_id is None:
+        return None
+    row = db.session.execute(
+        sa.select(Risk.level, Risk.id, Risk.event, RiskPoint.id, RiskPoint.name, RiskControl.text)
+        .join(Risk, Risk.id == RiskControl.risk_id)
+        .join(RiskPoint, RiskPoint.id == Risk.risk_point_id)
+        .where(RiskControl.id == hazard.control_id)
+    ).first()
+    return RiskLink(*row) if row else None
