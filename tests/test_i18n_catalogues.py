@@ -59,3 +59,26 @@ def test_no_catalogue_is_marked_fuzzy_as_a_whole():
             if read_po(f).fuzzy:
                 fuzzy.append(str(path.relative_to(ROOT)))
     assert not fuzzy, "fuzzy catalogues (pybabel compile skips them): " + ", ".join(fuzzy)
+
+
+def test_every_message_in_the_code_is_in_a_catalogue():
+    """A message marked in the code or a template but in no catalogue shows in English."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    known = set()
+    for path in _catalogues():
+        for message in _messages(path):
+            known.add(message.id if isinstance(message.id, str) else message.id[0])
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+    missing = set()
+    for folder in ("safety", "templates"):
+        for name, line, message, _c, _x in extract_from_dir(
+            ROOT / folder, method_map, options_map, keywords=keywords
+        ):
+            key = message if isinstance(message, str) else message[0]
+            if key and key not in known:
+                missing.add(f"{folder}/{name}:{line}: {key!r}")
+    assert not missing, "in no catalogue:\n" + "\n".join(sorted(missing))
