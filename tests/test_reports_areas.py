@@ -1,0 +1,269 @@
+"""The dashboard, the monthly report and the statutory statistics gain figures from
+the risk register (#15), performance of duty (#17) and major hazards (#16).
+
+The data is built here, through the services where they exist (risk points,
+controls, checks, hazards, accountability actions) and with the ORM for
+scorecards in each state. Month of interest: March 2026, read on 2 April.
+
+Units G → A, G → B. Risks: A has a major (red) and a high (orange) one, B a
+medium (yellow) and a low (blue) one. Checks: A's control is due 12 March,
+checked that day and failed (raising a hazard: on time), due again 19 March and
+checked on the 25th (late); B's control is due 12 March and never checked.
+Majors: one in A listed and written off on 12 March, one in B listed and
+awaiting write-off.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from io import BytesIO
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from openpyxl import load_workbook
+
+from safety.extensions import db
+from safety.models import Assessment, AssessmentStatus
+from safety.services import duty, reports, risk_checks
+from safety.services.reports import major_figures
+from tests import builders as b
+from tests.builders import NOW
+
+MARCH = reports.month_period(2026, 3)
+TODAY = date(2026, 4, 2)
+#: 10:00 in Shanghai on 2 April 2026.
+LATER = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+
+
+def _check(control: Any, result: str, day: date, **hazard: Any) -> Any:
+    data: dict[str, Any] = {"result": result, "note": "现场检查"}
+    if hazard:
+        data["hazard"] = hazard
+    return risk_checks.record_check(b.actor(), control, data, now=_at(day), today=day)
+
+
+def _card(post: Any, status: str, grade: str | None, period: str = "2026-Q1") -> Assessment:
+    row = Assessment(
+        post_id=post.id,
+        user_id=b.make_holder(post).id,
+        period=period,
+        status=AssessmentStatus(status),
+        grade=grade,
+        total=80.0,
+        indicators=[],
+        manual=[],
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _register(unit: Any, post: Any, levels: list[dict[str, Any]]) -> list[Any]:
+    point = b.make_risk_point(unit=unit, name=f"{unit.name}装置")
+    return [
+        b.make_risk(point, event=f"{unit.name}风险{i}", **grade) for i, grade in enumerate(levels)
+    ]
+
+
+@pytest.fixture
+def world(app: Any) -> dict[str, Any]:
+    g = b.make_unit(name="集团")
+    a = b.make_unit(name="蒸吸车间", parent=g)
+    bb = b.make_unit(name="煅烧车间", parent=g)
+    top = b.make_post(unit=g, title="总经理")
+    post_a = b.make_post(unit=a, title="蒸吸主任", superior=top)
+    post_b = b.make_post(unit=bb, title="煅烧主任", superior=top)
+    major, high = _register(
+        a, post_a, [{"method": "ls", "l": 5, "s": 5}, {"method": "lec", "l": 3, "e": 6, "c": 15}]
+    )
+    medium, low = _register(
+        bb,
+        post_b,
+        [{"method": "lec", "l": 3, "e": 6, "c": 7}, {"method": "lec", "l": 0.5, "e": 6, "c": 15}],
+    )
+    control_a = b.make_control(major, top, text="液氨储罐泄漏报警联锁", check_every_days=7)
+    b.make_control(medium, post_b, text="窑头负压监测", check_every_days=7)
+    failed = _check(control_a, "failed", date(2026, 3, 12), title="液氨报警器失灵", level="general")
+    _check(control_a, "effective", date(2026, 3, 25))
+    for status, grade in [
+        ("draft", "pass"),
+        ("assessed", "pass"),
+        ("confirmed", "excellent"),
+        ("disputed", "fail"),
+    ]:
+        _card(post_a, status, grade)
+    _card(post_b, "confirmed", "pass")
+    _card(post_b, "confirmed", "pass", period="2025-Q4")  # another quarter: not counted
+    holder = b.make_holder(post_a)
+    for day in (date(2026, 3, 20), date(2026, 2, 10)):
+        duty.create_action(
+            b.actor(),
+            user_id=holder.id,
+            post_id=post_a.id,
+            kind="criticism",
+            reason="隐患逾期未整改",
+            decided_on=day,
+            now=NOW,
+        )
+    written_off = b.make_hazard("closed", level="major", listed=True, unit=a, title="液氨储罐区")
+    waiting = b.make_hazard("pending_writeoff", level="major", listed=True, unit=bb, title="窑尾")
+    return {
+        "units": {"G": g, "A": a, "B": bb},
+        "posts": {"top": top, "A": post_a, "B": post_b},
+        "failed": failed,
+        "majors": {"written_off": written_off, "waiting": waiting},
+    }
+
+
+def _scope(world: dict[str, Any]) -> reports.Scope:
+    return reports.resolve_scope(world["units"]["G"].id)
+
+
+# --- risk register ---------------------------------------------------------------
+
+
+def test_risks_by_colour_per_unit(world: dict[str, Any]) -> None:
+    risks = reports.dashboard(_scope(world), MARCH, today=TODAY).areas.risks
+    by_unit = {row.name: row.counts.colours for row in risks.rows}
+    assert by_unit["蒸吸车间"] == {"major": 1, "high": 1, "medium": 0, "low": 0}
+    assert by_unit["煅烧车间"] == {"major": 0, "high": 0, "medium": 1, "low": 1}
+    assert risks.total.colours == {"major": 1, "high": 1, "medium": 1, "low": 1}
+    assert [colour for _lv, _label, colour in risks.levels] == ["red", "orange", "yellow", "blue"]
+
+
+def test_checks_due_and_done_by_their_due_date(world: dict[str, Any]) -> None:
+    risks = reports.dashboard(_scope(world), MARCH, today=TODAY).areas.risks
+    rows = {row.name: row.counts for row in risks.rows}
+    a, bb = rows["蒸吸车间"], rows["煅烧车间"]
+    # A: due 12 March (done that day), due 19 March (done on the 25th: late).
+    assert (a.checks_due, a.checks_on_time, a.failed, a.hazards_raised) == (2, 1, 1, 1)
+    # B: due 12 March, never done.
+    assert (bb.checks_due, bb.checks_on_time, bb.failed) == (1, 0, 0)
+    assert (risks.total.checks_due, risks.total.checks_on_time) == (3, 1)
+    assert risks.total.on_time_rate == pytest.approx(1 / 3)
+
+
+def test_checks_of_another_month_do_not_count(world: dict[str, Any]) -> None:
+    april = reports.month_period(2026, 4)
+    risks = reports.dashboard(_scope(world), april, today=date(2026, 4, 5)).areas.risks
+    # A's control is due again on 1 April (25 March + 7), not yet checked.
+    assert (risks.total.checks_due, risks.total.checks_on_time, risks.total.failed) == (1, 0, 0)
+    assert risks.failed == []
+
+
+def test_the_risks_whose_controls_failed_this_month(world: dict[str, Any]) -> None:
+    risks = reports.dashboard(_scope(world), MARCH, today=TODAY).areas.risks
+    [line] = risks.failed
+    hazard_id = world["failed"].hazard_id
+    assert hazard_id is not None
+    number = db.session.scalar(
+        sa.text("SELECT number FROM hazards WHERE id = :i"), {"i": hazard_id}
+    )
+    assert (line.unit_name, line.risk_point, line.colour, line.control) == (
+        "蒸吸车间",
+        "蒸吸车间装置",
+        "red",
+        "液氨储罐泄漏报警联锁",
+    )
+    assert (line.checked_on, line.hazard_id, line.hazard_number) == (
+        date(2026, 3, 12),
+        hazard_id,
+        number,
+    )
+
+
+def test_a_unit_scope_sees_only_its_own_risks(world: dict[str, Any]) -> None:
+    scope = reports.resolve_scope(world["units"]["B"].id)
+    risks = reports.dashboard(scope, MARCH, today=TODAY).areas.risks
+    assert risks.total.colours == {"major": 0, "high": 0, "medium": 1, "low": 1}
+    assert risks.failed == []
+
+
+# --- performance of duty ---------------------------------------------------------
+
+
+def test_scorecards_by_state_and_grade_per_unit(world: dict[str, Any]) -> None:
+    figures = reports.dashboard(_scope(world), MARCH, today=TODAY).areas.duty
+    assert figures.period_code == "2026-Q1"
+    rows = {row.name: row.counts for row in figures.rows}
+    a = rows["蒸吸车间"]
+    assert a.statuses == {"draft": 1, "assessed": 1, "confirmed": 1, "disputed": 1}
+    assert (a.cards, a.assessed) == (4, 3)
+    # A draft's grade is not final: left out of the spread.
+    assert a.grades == {"excellent": 1, "pass": 1, "fail": 1}
+    assert rows["煅烧车间"].statuses["confirmed"] == 1  # the 2025-Q4 card is not counted
+    assert figures.total.grades == {"excellent": 1, "pass": 2, "fail": 1}
+
+
+def test_accountability_actions_counted_per_unit_in_the_period(world: dict[str, Any]) -> None:
+    figures = reports.dashboard(_scope(world), MARCH, today=TODAY).areas.duty
+    rows = {row.name: row.counts for row in figures.rows}
+    assert (rows["蒸吸车间"].actions, rows["煅烧车间"].actions, figures.total.actions) == (1, 0, 1)
+    quarter = reports.quarter_period(2026, 1)
+    assert reports.dashboard(_scope(world), quarter, today=TODAY).areas.duty.total.actions == 2
+
+
+def test_a_yearly_report_reads_the_year_s_scorecards(world: dict[str, Any]) -> None:
+    year = reports.year_period(2025)
+    figures = reports.dashboard(_scope(world), year, today=TODAY).areas.duty
+    assert figures.period_code == "2025"
+    assert figures.total.cards == 0
+
+
+# --- major hazards ---------------------------------------------------------------
+
+
+def test_monthly_report_counts_listed_and_written_off_majors(world: dict[str, Any]) -> None:
+    report = reports.monthly_report(_scope(world), MARCH, today=TODAY)
+    majors = report.majors
+    assert (majors.listed, majors.written_off, majors.awaiting_write_off) == (2, 1, 1)
+    assert majors.due_on is None
+    february = reports.monthly_report(_scope(world), reports.month_period(2026, 2), today=TODAY)
+    assert (february.majors.listed, february.majors.written_off) == (0, 0)
+
+
+def test_five_in_place_columns_of_each_major(world: dict[str, Any]) -> None:
+    report = reports.monthly_report(_scope(world), MARCH, today=TODAY)
+    assert {line.id for line in report.major} == {h.id for h in world["majors"].values()}
+    for line in report.major:
+        five = report.majors.of(line)
+        assert five.measures == "更换破损护栏并设置警示标志"
+        assert five.emergency == "设置警戒区，专人监护"
+        assert float(five.funds) == 5000
+        assert five.deadline == date(2026, 3, 26)
+        assert five.listed and five.holders
+    written = report.majors.of(
+        next(ln for ln in report.major if ln.id == world["majors"]["written_off"].id)
+    )
+    assert written.written_off_on == date(2026, 3, 12)
+
+
+@pytest.mark.parametrize(
+    ("period", "due"),
+    [
+        (reports.quarter_period(2026, 1), date(2026, 4, 15)),
+        (reports.quarter_period(2025, 4), date(2026, 1, 15)),
+        (reports.quarter_period(2025, 2), date(2025, 7, 15)),
+        (reports.year_period(2025), date(2026, 1, 31)),
+        (reports.month_period(2026, 3), None),
+    ],
+)
+def test_statutory_due_dates(period: reports.Period, due: date | None) -> None:
+    assert major_figures.statutory_due_on(period) == due
+
+
+def test_statutory_statistics_gain_the_major_columns(world: dict[str, Any]) -> None:
+    report = reports.statutory_report(_scope(world), reports.quarter_period(2026, 1), today=TODAY)
+    assert report.majors.due_on == date(2026, 4, 15)
+    assert (report.majors.listed, report.majors.written_off) == (2, 1)
+    assert all(report.majors.of(line) is not None for line in report.major)
