@@ -267,3 +267,91 @@ def test_statutory_statistics_gain_the_major_columns(world: dict[str, Any]) -> N
     assert report.majors.due_on == date(2026, 4, 15)
     assert (report.majors.listed, report.majors.written_off) == (2, 1)
     assert all(report.majors.of(line) is not None for line in report.major)
+
+
+# --- pages and downloads ------------------------------------------------------------
+
+
+@pytest.fixture
+def signed_in(world: dict[str, Any], auth: Any, client: Any) -> Iterator[Any]:
+    """The builders' admin reads the reports on 2 April."""
+    with time_machine.travel(LATER, tick=False):
+        auth.login(b.actor().email)
+        yield client
+
+
+def _query(world: dict[str, Any], period: str = "2026-03") -> str:
+    return f"unit_id={world['units']['G'].id}&period={period}"
+
+
+def test_dashboard_shows_the_risk_and_duty_figures(signed_in: Any, world: dict) -> None:
+    html = signed_in.get(f"/reports/?{_query(world)}").get_data(as_text=True)
+    assert 'id="dashboard-risks"' in html and 'id="dashboard-duty"' in html
+    assert 'id="risk-total-major">1<' in html
+    assert 'id="risk-checks-due">3<' in html and 'id="risk-checks-on-time">1<' in html
+    assert 'id="risk-hazards">1<' in html
+    assert "液氨储罐泄漏报警联锁" in html  # the failed control, listed
+    assert 'id="duty-disputed">1<' in html and 'id="duty-actions">1<' in html
+    assert "重大风险（红）" in html  # translated
+
+
+def test_monthly_page_has_the_three_new_sections(signed_in: Any, world: dict) -> None:
+    html = signed_in.get(f"/reports/monthly?{_query(world)}").get_data(as_text=True)
+    for section in ("monthly-major-five", "monthly-risks", "monthly-duty"):
+        assert f'id="{section}"' in html
+    assert 'id="major-listed">2<' in html and 'id="major-written-off">1<' in html
+    assert "设置警戒区，专人监护" in html  # emergency measures of a major hazard
+    assert "五落实" in html
+
+
+def test_statutory_page_shows_the_due_date_and_the_major_columns(
+    signed_in: Any, world: dict
+) -> None:
+    html = signed_in.get(f"/reports/statutory?{_query(world, '2026-Q1')}").get_data(as_text=True)
+    assert 'id="statutory-due"' in html and "2026" in html
+    assert 'id="statutory-major-five"' in html
+    assert 'id="major-awaiting">1<' in html
+    yearly = signed_in.get(f"/reports/statutory?{_query(world, '2025')}").get_data(as_text=True)
+    assert 'id="statutory-due"' in yearly
+
+
+def test_monthly_workbook_opens_with_the_new_sheets(signed_in: Any, world: dict) -> None:
+    response = signed_in.get(f"/reports/monthly.xlsx?{_query(world)}")
+    assert response.status_code == 200
+    wb = load_workbook(BytesIO(response.data))
+    names = wb.sheetnames
+    assert {"重大隐患五落实", "安全风险分级管控", "履职考核"} <= set(names), names
+    risk_cells = [c for row in wb["安全风险分级管控"].iter_rows(values_only=True) for c in row]
+    assert "液氨储罐泄漏报警联锁" in risk_cells
+    major_cells = [c for row in wb["重大隐患五落实"].iter_rows(values_only=True) for c in row]
+    assert "更换破损护栏并设置警示标志" in major_cells
+
+
+def test_statutory_workbook_has_the_major_sheet_with_its_due_date(
+    signed_in: Any, world: dict
+) -> None:
+    response = signed_in.get(f"/reports/statutory.xlsx?{_query(world, '2026-Q1')}")
+    wb = load_workbook(BytesIO(response.data))
+    cells = [c for row in wb["重大隐患五落实"].iter_rows(values_only=True) for c in row]
+    assert "2026-04-15" in cells
+
+
+def _pdf_text(data: bytes) -> str:
+    result = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
+        input=data,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.decode("utf-8")
+
+
+def test_monthly_pdf_contains_the_new_sections(signed_in: Any, world: dict) -> None:
+    response = signed_in.get(f"/reports/monthly.pdf?{_query(world)}")
+    assert response.status_code == 200
+    text = _pdf_text(response.data)
+    for heading in ("五落实", "风险分级管控", "履职考核"):
+        assert heading in text, heading
+    assert "液氨储罐泄漏报警联锁" in text
+    assert "窑头负压监测" not in text  # never failed: not in the list

@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from safety.services import excel, reports
+from safety.services import excel, report_exports_areas, reports
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=14)
@@ -158,6 +158,7 @@ def monthly_workbook(report: reports.MonthlyReport) -> bytes:
     _major_sheet(wb, report, subtitle)
     _overdue_sheet(wb, report, subtitle)
     _signoff_and_trend_sheets(wb, report, subtitle)
+    report_exports_areas.monthly_sheets(wb, report, subtitle)
     return _save(wb)
 
 
@@ -355,6 +356,7 @@ def statutory_workbook(report: reports.StatutoryReport) -> bytes:
     ws.cell(row=ws.max_row, column=1).font = _BOLD
     ws.append([_("Prepared by:"), "", "", _("Date:")])
     _widths(ws, [28] + [12] * (len(header) - 1))
+    report_exports_areas.statutory_sheets(wb, report, str(ws["A2"].value))
     return _save(wb)
 
 
@@ -703,6 +705,7 @@ _SECTIONS = (
     _overdue_section,
     _inspections_section,
     _unsigned_section,
+    *report_exports_areas.PDF_SECTIONS,
 )
 
 

@@ -98,6 +98,10 @@ class FailedControl:
     def colour(self) -> str:
         return risks.colour_of(self.level)
 
+    @property
+    def level_label(self) -> str:
+        return str(risks.LEVEL_LABELS[RiskLevel(self.level)])
+
 
 @dataclass
 class RiskFigures:
