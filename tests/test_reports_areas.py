@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 from safety.extensions import db
 from safety.models import Assessment, AssessmentStatus
 from safety.services import duty, reports, risk_checks
-from safety.services.reports import major_figures
+from safety.services.reports import duty_figures, major_figures, risk_figures
 from tests import builders as b
 from tests.builders import NOW
 
@@ -355,3 +355,74 @@ def test_monthly_pdf_contains_the_new_sections(signed_in: Any, world: dict) -> N
         assert heading in text, heading
     assert "液氨储罐泄漏报警联锁" in text
     assert "窑头负压监测" not in text  # never failed: not in the list
+
+
+# --- statement counts ---------------------------------------------------------------
+
+
+def _statements(run: Any) -> int:
+    statements: list[str] = []
+
+    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    db.session.expire_all()
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def _counts(world: dict[str, Any]) -> dict[str, int]:
+    """Statements of each report, the scope (one query: the unit tree) read inside."""
+    unit_id = world["units"]["G"].id
+    quarter = reports.quarter_period(2026, 1)
+    runs = {
+        "dashboard": lambda s: reports.dashboard(s, MARCH, today=TODAY),
+        "monthly": lambda s: reports.monthly_report(s, MARCH, today=TODAY),
+        "statutory": lambda s: reports.statutory_report(s, quarter, today=TODAY),
+        "risks": lambda s: risk_figures.risk_figures(s, MARCH, today=TODAY),
+        "duty": lambda s: duty_figures.duty_figures(s, MARCH, today=TODAY),
+    }
+    return {
+        name: _statements(lambda run=run: run(reports.resolve_scope(unit_id)))
+        for name, run in runs.items()
+    }
+
+
+def _more(world: dict[str, Any], n: int) -> None:
+    """``n`` more units, each with risks, checks (a failed one), scorecards, an action
+    and a listed major hazard."""
+    for i in range(n):
+        unit = b.make_unit(name=f"车间{i}", parent=world["units"]["G"])
+        post = b.make_post(unit=unit, title=f"主任{i}", superior=world["posts"]["top"])
+        risks = _register(unit, post, [{"method": "ls", "l": 5, "s": 5}] * 3)
+        for risk in risks:
+            control = b.make_control(risk, world["posts"]["top"], check_every_days=7)
+            _check(control, "failed", date(2026, 3, 12), title=f"失效{i}", level="general")
+        for status, grade in [("assessed", "pass"), ("confirmed", "fail")]:
+            _card(post, status, grade)
+        duty.create_action(
+            b.actor(),
+            user_id=b.make_holder(post).id,
+            post_id=post.id,
+            kind="fine",
+            reason="逾期",
+            decided_on=date(2026, 3, 5),
+            now=NOW,
+        )
+        b.make_hazard("pending_writeoff", level="major", listed=True, unit=unit)
+
+
+def test_statement_counts_do_not_grow_with_the_data(world: dict[str, Any]) -> None:
+    small = _counts(world)
+    _more(world, 4)
+    large = _counts(world)
+    assert large == small
+    assert (small["risks"], small["duty"]) == (1 + 4, 1 + 2)
+    # The data did grow: the figures see it.
+    risks = risk_figures.risk_figures(_scope(world), MARCH, today=TODAY)
+    assert risks.total.colours["major"] == 1 + 4 * 3
+    assert len(risks.failed) == 1 + 4 * 3
