@@ -40,8 +40,8 @@ def _pct(value: float | None) -> str:
 
 def listing_rows(majors: MajorFigures) -> list[list[Any]]:
     rows: list[list[Any]] = [
-        [_("Listed for supervision (挂牌督办) in the period"), majors.listed],
-        [_("Written off (核销) in the period"), majors.written_off],
+        [_("Listed for supervision in the period"), majors.listed],
+        [_("Written off by the authority in the period"), majors.written_off],
         [_("Listed, awaiting write-off"), majors.awaiting_write_off],
     ]
     if majors.due_on is not None:
@@ -183,7 +183,7 @@ def _sheet(wb: Workbook, title: str, subtitle: str, tables: list[Table], widths:
 def _major_sheet(wb: Workbook, majors: MajorFigures, lines: Any, subtitle: str) -> None:
     _sheet(
         wb,
-        _("Major hazards 五落实"),
+        _("Major hazards, five in place"),
         subtitle,
         [([_("Figure"), _("Value")], listing_rows(majors)), major_table(majors, lines)],
         [16, 30, 16, 24, 30, 12, 12, 30, 10, 24],
@@ -229,7 +229,7 @@ def _pdf_body(tables: list[tuple[Table, list[float]]], styles: Any) -> list[Flow
 
 
 def major_section(report: reports.MonthlyReport, styles: Any) -> tuple[str, list[Flowable]]:
-    heading = _("7. Major hazards: 五落实, listing and write-off")
+    heading = _("7. Major hazards: five in place, listing and write-off")
     if report.majors is None:
         return heading, []
     from safety.services import report_exports as rx
@@ -243,7 +243,7 @@ def major_section(report: reports.MonthlyReport, styles: Any) -> tuple[str, list
 
 
 def risk_section(report: reports.MonthlyReport, styles: Any) -> tuple[str, list[Flowable]]:
-    heading = _("8. Risk register (安全风险分级管控)")
+    heading = _("8. Risk register")
     areas = report.dashboard.areas
     if areas is None:
         return heading, []
@@ -259,7 +259,7 @@ def risk_section(report: reports.MonthlyReport, styles: Any) -> tuple[str, list[
 
 
 def duty_section(report: reports.MonthlyReport, styles: Any) -> tuple[str, list[Flowable]]:
-    heading = _("9. Performance of duty (履职考核)")
+    heading = _("9. Performance of duty")
     areas = report.dashboard.areas
     if areas is None:
         return heading, []
