@@ -356,7 +356,7 @@ def statutory_workbook(report: reports.StatutoryReport) -> bytes:
     ws.cell(row=ws.max_row, column=1).font = _BOLD
     ws.append([_("Prepared by:"), "", "", _("Date:")])
     _widths(ws, [28] + [12] * (len(header) - 1))
-    report_exports_areas.statutory_sheets(wb, report, str(ws["A2"].value))
+    report_exports_areas.statutory_sheets(wb, report)
     return _save(wb)
 
 

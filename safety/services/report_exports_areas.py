@@ -213,10 +213,17 @@ def monthly_sheets(wb: Workbook, report: reports.MonthlyReport, subtitle: str) -
     )
 
 
-def statutory_sheets(wb: Workbook, report: reports.StatutoryReport, subtitle: str) -> None:
-    """The statutory workbook's sheet of major hazards' 五落实 and listing counts."""
-    if report.majors is not None:
-        _major_sheet(wb, report.majors, report.major, subtitle)
+def statutory_sheets(wb: Workbook, report: reports.StatutoryReport) -> None:
+    """The statutory workbook's sheet of major hazards' 五落实, listing counts and due date."""
+    if report.majors is None:
+        return
+    subtitle = _(
+        "%(scope)s · %(period)s · as of %(as_of)s",
+        scope=report.scope.name(),
+        period=report.period.label(),
+        as_of=report.as_of.isoformat(),
+    )
+    _major_sheet(wb, report.majors, report.major, subtitle)
 
 
 # --- PDF ------------------------------------------------------------------------------

@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from safety.services.reports.periods import Period, Scope
+
+if TYPE_CHECKING:  # both import this module
+    from safety.services.reports.duty_figures import DutyFigures
+    from safety.services.reports.risk_figures import RiskFigures
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,8 @@ def span(period: Period, today: date) -> tuple[date, date]:
 class AreaFigures:
     """What the dashboard and the monthly report add from the other areas."""
 
-    risks: Any  # risk_figures.RiskFigures
-    duty: Any  # duty_figures.DutyFigures
+    risks: RiskFigures
+    duty: DutyFigures
 
     @property
     def is_empty(self) -> bool:
