@@ -426,3 +426,19 @@ def test_statement_counts_do_not_grow_with_the_data(world: dict[str, Any]) -> No
     risks = risk_figures.risk_figures(_scope(world), MARCH, today=TODAY)
     assert risks.total.colours["major"] == 1 + 4 * 3
     assert len(risks.failed) == 1 + 4 * 3
+
+
+def test_a_listed_major_awaiting_write_off_is_neither_rectifying_nor_overdue(
+    world: dict[str, Any],
+) -> None:
+    """Verified before its deadline (26 March), it waits for the authority's 核销: at
+    month end it is done with (counted with those pending verification), not overdue."""
+    waiting = world["majors"]["waiting"]
+    scope = _scope(world)
+    report = reports.monthly_report(scope, MARCH, today=TODAY)
+    assert waiting.id not in {line.id for line in report.overdue}
+    assert report.dashboard.figures.overdue == 0
+    quarter = reports.statutory_report(scope, reports.quarter_period(2026, 1), today=TODAY)
+    unit = world["units"]["B"].id
+    assert quarter.cell(unit, "major", "rectifying") == 0
+    assert quarter.cell(unit, "major", "pending_verification") == 1

@@ -69,7 +69,7 @@ def major_table(majors: MajorFigures, lines: Sequence[reports.HazardLine]) -> Ta
         _("Number"),
         _("Title"),
         _("Unit"),
-        _("Responsibility"),
+        _("Accountable post and holders"),
         _("Measures"),
         _("Funds (yuan)"),
         _("Deadline"),
@@ -106,7 +106,7 @@ def risk_units_table(risks: RiskFigures) -> Table:
         _("Total"),
         _("Checks due"),
         _("Done on time"),
-        _("On-time rate"),
+        _("On-time check rate"),
         _("Failed checks"),
         _("Hazards from failed controls"),
     ]
