@@ -17,7 +17,12 @@ from safety.models import Hazard, HazardStatus
 
 S = HazardStatus
 
+#: Submitted and not sent back: done with, for "overdue" (a listed major hazard
+#: verified and waiting for the authority's write-off included).
+RESOLVED_STATES = (S.PENDING_VERIFICATION, S.PENDING_WRITEOFF, S.CLOSED)
+
 __all__ = [
+    "RESOLVED_STATES",
     "day_end_instant",
     "days_left",
     "days_overdue",
@@ -73,7 +78,7 @@ def resolved_by_clause(instant: datetime) -> sa.ColumnElement[bool]:
         Hazard.closed_at < instant,
         sa.and_(
             Hazard.submitted_at < instant,
-            Hazard.status.in_([S.PENDING_VERIFICATION, S.CLOSED]),
+            Hazard.status.in_(RESOLVED_STATES),
         ),
     )
 
@@ -91,7 +96,7 @@ def overdue_on_clause(day: date, tz: ZoneInfo) -> sa.ColumnElement[bool]:
             sa.and_(
                 Hazard.submitted_at.is_not(None),
                 Hazard.submitted_at < end,
-                Hazard.status.in_([S.PENDING_VERIFICATION, S.CLOSED]),
+                Hazard.status.in_(RESOLVED_STATES),
             )
         ),
     )
@@ -140,6 +145,6 @@ def overdue_window(
     end = last
     if closed_at is not None:
         end = min(end, closed_at.astimezone(tz).date())
-    if submitted_at is not None and status in (S.PENDING_VERIFICATION, S.CLOSED):
+    if submitted_at is not None and status in RESOLVED_STATES:
         end = min(end, submitted_at.astimezone(tz).date())
     return (start, end) if end >= start else None

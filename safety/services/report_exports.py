@@ -19,7 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
-from safety.services import excel, reports
+from safety.services import excel, report_exports_areas, reports
 from safety.services.pdf import build as _build_pdf
 from safety.services.pdf import esc as _esc
 from safety.services.pdf import signature_lines
@@ -148,6 +148,7 @@ def monthly_workbook(report: reports.MonthlyReport) -> bytes:
     _major_sheet(wb, report, subtitle)
     _overdue_sheet(wb, report, subtitle)
     _signoff_and_trend_sheets(wb, report, subtitle)
+    report_exports_areas.monthly_sheets(wb, report, subtitle)
     return _save(wb)
 
 
@@ -345,6 +346,7 @@ def statutory_workbook(report: reports.StatutoryReport) -> bytes:
     ws.cell(row=ws.max_row, column=1).font = _BOLD
     ws.append([_("Prepared by:"), "", "", _("Date:")])
     _widths(ws, [28] + [12] * (len(header) - 1))
+    report_exports_areas.statutory_sheets(wb, report)
     return _save(wb)
 
 
@@ -625,6 +627,7 @@ _SECTIONS = (
     _overdue_section,
     _inspections_section,
     _unsigned_section,
+    *report_exports_areas.PDF_SECTIONS,
 )
 
 

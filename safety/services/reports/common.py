@@ -14,6 +14,7 @@ from safety.models import (
     HazardLevel,
     HazardStatus,
 )
+from safety.services.overdue import RESOLVED_STATES
 
 if TYPE_CHECKING:  # periods imports this module
     from safety.services.reports.periods import Scope
@@ -87,7 +88,7 @@ def _state_at(instant: datetime) -> Any:
         (
             sa.and_(
                 Hazard.submitted_at < instant,
-                Hazard.status.in_([_PENDING, _CLOSED]),
+                Hazard.status.in_(RESOLVED_STATES),
             ),
             "pending_verification",
         ),

@@ -17,6 +17,7 @@ from safety.services.reports.activity import (
     sign_offs,
     targets,
 )
+from safety.services.reports.areas import AreaFigures, area_figures
 from safety.services.reports.common import AGEING_BUCKETS, LEVELS, OPEN_STATES, rate
 from safety.services.reports.figures import (
     Figures,
@@ -53,6 +54,8 @@ class Dashboard:
     targets: list[TargetRow]
     #: 重复隐患 found in the period: like one closed in the same unit within 90 days.
     repeats: int = 0
+    #: The risk register's and performance of duty's figures (reports/areas.py).
+    areas: AreaFigures | None = None
 
     @property
     def signed(self) -> int:
@@ -79,6 +82,7 @@ class Dashboard:
             or self.inspections.done
             or self.inspections.planned
             or self.sign_offs
+            or (self.areas is not None and not self.areas.is_empty)
         )
 
 
@@ -130,4 +134,5 @@ def dashboard(scope: Scope, period: Period, *, today: date) -> Dashboard:
         repeats=count_repeats(
             scope.unit_ids if scope.unit is not None else None, start=period.start, end=as_of
         ),
+        areas=area_figures(scope, period, today=today),
     )

@@ -17,6 +17,7 @@ from safety.services.reports.common import _VOID, LEVELS, STATES, _in_scope, _st
 from safety.services.reports.dashboard import Dashboard, dashboard
 from safety.services.reports.figures import Figures, _found_figures
 from safety.services.reports.lines import HazardLine, _hazard_lines, major_hazards, overdue_hazards
+from safety.services.reports.major_figures import MajorFigures, major_figures
 from safety.services.reports.periods import Period, Scope, day_end
 
 
@@ -25,6 +26,8 @@ class MonthlyReport:
     dashboard: Dashboard
     major: list[HazardLine]
     overdue: list[HazardLine]
+    #: 五落实 of the major hazards, listed and written-off counts (major_figures.py).
+    majors: MajorFigures | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -40,10 +43,12 @@ def monthly_report(
     ``figures.overdue`` always counts every one.
     """
     board = dashboard(scope, period, today=today)
+    major = major_hazards(scope, period, today=today)
     return MonthlyReport(
         dashboard=board,
-        major=major_hazards(scope, period, today=today),
+        major=major,
         overdue=overdue_hazards(scope, on=board.as_of, limit=overdue_limit),
+        majors=major_figures(scope, period, major, today=today),
     )
 
 
@@ -57,6 +62,8 @@ class StatutoryReport:
     unit_ids: list[int]
     figures: Figures
     major: list[HazardLine]
+    #: 五落实 of the major hazards, the listing counts and the due date (major_figures.py).
+    majors: MajorFigures | None = None
 
     def unit_total(self, unit_id: int, level: str | None = None) -> int:
         levels = [level] if level else list(LEVELS)
@@ -120,4 +127,5 @@ def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryR
         unit_ids=unit_ids,
         figures=_found_figures(scope, period, as_of, tz),
         major=major,
+        majors=major_figures(scope, period, major, today=today, statutory=True),
     )
