@@ -28,26 +28,23 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date
-from decimal import Decimal
 from typing import IO, Any
-from xml.sax.saxutils import escape
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from safety.clock import local_date
+from safety import clock
 from safety.extensions import db
 from safety.models import Hazard, HazardLevel, Post, PostHolder, Unit, User
 from safety.services import excel
 from safety.services import hazards as svc
 from safety.services.hazards.lists import _sort_keys as sort_keys  # the lists' order
 from safety.services.org import holding_filter
-from safety.services.overdue import days_overdue, is_overdue
+from safety.services.overdue import is_overdue
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -160,7 +157,6 @@ _DATES = frozenset(
 )
 _LETTERS = [get_column_letter(i) for i in range(1, len(COLUMNS) + 1)]
 _EPOCH = date(1899, 12, 30)
-_XML_ESCAPES = {"\r": "&#13;", '"': "&quot;"}
 
 
 def _plan_text(plan: dict | None) -> str:
@@ -181,6 +177,8 @@ class _Labels:
         self.status = {k: str(v) for k, v in svc.STATUS_LABELS.items()}
         self.risk = {k: str(v) for k, v in svc.RISK_LABELS.items()}
         self._grades: dict[float, str | None] = {}
+        #: TIMEZONE, for the dates of instants (as :func:`safety.clock.local_date`).
+        self.tz = clock.tz()
 
     def grade(self, score: float | None) -> str:
         if score is None:
@@ -210,6 +208,7 @@ def ledger_row(
     yes, no = labels.yes, labels.no
     is_late = is_overdue(hazard, today)
     category = hazard.category or ""
+    tz = labels.tz
     return [
         hazard.number,
         hazard.title,
@@ -231,10 +230,10 @@ def ledger_row(
         hazard.contingency_plan or "",
         _plan_text(hazard.plan),
         yes if is_late else no,
-        days_overdue(hazard, today),
-        local_date(hazard.submitted_at) if hazard.submitted_at else None,
+        (today - hazard.deadline).days if is_late else 0,
+        hazard.submitted_at.astimezone(tz).date() if hazard.submitted_at else None,
         people.get(hazard.verified_by_id or 0, ""),
-        local_date(hazard.verified_at) if hazard.verified_at else None,
+        hazard.verified_at.astimezone(tz).date() if hazard.verified_at else None,
         hazard.reported_to_authority_on,
         (yes if hazard.listed_for_supervision else no) if hazard.level == HazardLevel.MAJOR else "",
         hazard.supervising_authority or "",
@@ -350,36 +349,45 @@ class _Template:
         self.head, self.tail = xml[:start].encode(), xml[end:].encode()
 
 
-def _text(value: str) -> str:
-    return escape(ILLEGAL_CHARACTERS_RE.sub("", value), _XML_ESCAPES)
+#: What sheet XML cannot hold as is: markup characters (escaped) and control
+#: characters (removed, as :func:`safety.services.excel.clean` does).
+_SPECIAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f&<>\r]")
+_REPLACE = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_NUMBERS = frozenset(
+    [name for name, _w in COLUMNS].index(name)
+    for name in ("Risk (D = L×E×C)", "Funds (yuan)", "Days overdue")
+)
+
+
+def _replace(match: re.Match[str]) -> str:
+    return _REPLACE.get(match.group(), "")
 
 
 def _row_xml(number: int, values: list[Any], template: _Template, late: bool) -> str:
-    cells = [f'<row r="{number}">']
+    """One ``<row>`` of sheet XML; empty values are left out (as openpyxl does)."""
+    n = str(number)
+    cells = [f'<row r="{n}">']
     append = cells.append
     for i, value in enumerate(values):
-        if value is None:
+        if value is None or value == "":
             continue
-        ref = f"{_LETTERS[i]}{number}"
-        if isinstance(value, date):
-            style = template.date if i in _DATES else template.plain
-            append(f'<c r="{ref}"{style}><v>{(value - _EPOCH).days}</v></c>')
-            continue
-        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-            append(f'<c r="{ref}" t="n"><v>{value}</v></c>')
-            continue
-        text = str(value)
-        if not text:
-            continue
-        style = template.plain
-        if i == _OVERDUE and late:
-            style = template.late
-        elif text.startswith(excel.FORMULA_STARTS):
-            style = template.text
-        append(
-            f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">'
-            f"{_text(text)}</t></is></c>"
-        )
+        if i in _DATES:
+            append(f'<c r="{_LETTERS[i]}{n}"{template.date}><v>{(value - _EPOCH).days}</v></c>')
+        elif i in _NUMBERS:
+            append(f'<c r="{_LETTERS[i]}{n}" t="n"><v>{value}</v></c>')
+        else:
+            text = value if isinstance(value, str) else str(value)
+            style = template.plain
+            if i == _OVERDUE and late:
+                style = template.late
+            elif text.startswith(excel.FORMULA_STARTS):
+                style = template.text
+            if _SPECIAL.search(text):
+                text = _SPECIAL.sub(_replace, text)
+            append(
+                f'<c r="{_LETTERS[i]}{n}"{style} t="inlineStr"><is><t xml:space="preserve">'
+                f"{text}</t></is></c>"
+            )
     append("</row>")
     return "".join(cells)
 
