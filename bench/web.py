@@ -344,19 +344,42 @@ def measure(uri: str, repeat: int | None = None) -> dict[str, Any]:
         "BENCH_BARE_DATABASE_URI": uri,
     }
     out: dict[str, Any] = {"lists": {}}
-    with gunicorn("wsgi:app", env, "/login") as base:
+    with (
+        gunicorn("wsgi:app", env, "/login") as base,
+        gunicorn("bench.bare_app:app", env, "/hazards") as bare,
+    ):
         client = Client(base, s["officer"])
         for name, path in list_paths(s).items():
             out["lists"][name] = _timed(_call(client, path), repeat)
         out["cursors"] = cursor_pages(client, repeat)
-        bearer = {"Authorization": f"Bearer {client.token}"}
-        requests_per_second(f"{base}/api/v1/hazards", bearer, 3)  # every worker warm
-        out["app_rate"] = requests_per_second(f"{base}/api/v1/hazards", bearer, seconds)
+        out["app_rate"], out["bare_rate"] = throughput(
+            f"{base}/api/v1/hazards", {"Authorization": f"Bearer {client.token}"},
+            f"{bare}/hazards", seconds,
+        )  # fmt: skip
         out["ledger"] = ledger(client)
-    with gunicorn("bench.bare_app:app", env, "/hazards") as base:
-        requests_per_second(f"{base}/hazards", {}, 3)  # every worker warm
-        out["bare_rate"] = requests_per_second(f"{base}/hazards", {}, seconds)
     return out
+
+
+def throughput(
+    app_url: str, headers: dict[str, str], bare_url: str, seconds: int, rounds: int = 2
+) -> tuple[tuple[float, int], tuple[float, int]]:
+    """Requests/s (and failures) of the app and the bare endpoint, measured in turns.
+
+    Both are warmed first (every worker has answered), then each runs
+    ``rounds`` times ``seconds / rounds`` in alternation, so that a machine
+    whose load changes meanwhile weighs on both alike.
+    """
+    requests_per_second(app_url, headers, 3)
+    requests_per_second(bare_url, {}, 3)
+    app, bare = [], []
+    for _round in range(rounds):
+        app.append(requests_per_second(app_url, headers, max(1, seconds // rounds)))
+        bare.append(requests_per_second(bare_url, {}, max(1, seconds // rounds)))
+
+    def total(runs: list[tuple[float, int]]) -> tuple[float, int]:
+        return sum(r for r, _bad in runs) / len(runs), sum(bad for _r, bad in runs)
+
+    return total(app), total(bare)
 
 
 def _verdict(ok: bool) -> str:
