@@ -269,8 +269,13 @@ def ledger_rows(
 
     Three statements whatever the size: people, holders, and the hazards with
     their unit and post, fetched ``batch`` rows at a time (a server-side
-    cursor on PostgreSQL). Run it inside one transaction (a GET request's).
+    cursor on PostgreSQL), in a transaction of their own: read-only
+    REPEATABLE READ on PostgreSQL, one deferred (snapshot) transaction on
+    SQLite, so a change committed meanwhile is in none of them or all.
     """
+    db.session.commit()  # end what the request read: nothing is pending in a GET
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
     people = _people_names()
     holders = _holder_names(today)
     labels = _Labels()
@@ -301,6 +306,7 @@ def ledger_rows(
             people=people,
             labels=labels,
         )
+    db.session.commit()  # the snapshot ends with the last row
 
 
 # --- writing: a template, then the rows as sheet XML ------------------------------
