@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import IO, Any
@@ -295,7 +296,9 @@ def ledger_rows(
         .order_by(*(k.desc() if d else k.asc() for k, d in zip(keys, desc, strict=True)))
         .execution_options(yield_per=batch)
     )
-    for row in db.session.execute(stmt):
+    # A named tuple reads its fields in C; a Row's names are looked up in Python.
+    line = namedtuple("line", [c.key for c in _HAZARD_COLUMNS] + ["unit_name", "post_title"])  # noqa: PYI024
+    for row in map(line._make, db.session.execute(stmt)):
         post = row.accountable_post_id
         yield ledger_row(
             row,
