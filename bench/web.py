@@ -8,8 +8,9 @@ real requests, signed in as a workshop's safety officer (a session cookie
 for the pages, a token from ``POST /api/v1/tokens`` for the API):
 
 - P1: p95 of each hazard list, page and API (default, overdue, status,
-  level, a unit's subtree, text search, sort by deadline, My work); the
-  large size must cost at most 1.5x the small one;
+  level, a unit's subtree, text search by number and by words, sort by
+  deadline; "mine" and My work, the home page, are pages only: the API has
+  neither); the large size must cost at most 1.5x the small one;
 - P3: page 40 reached through cursors against page 1 (by id and by
   deadline), at most 1.2x;
 - P5: requests per second of ``GET /api/v1/hazards`` with 32 connections
