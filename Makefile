@@ -66,9 +66,15 @@ e2e: $(VENV)/.e2e translations node_modules/.installed
 	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
 	$(BIN)/python -m pytest tests/e2e -q $(PYTEST_ARGS)
 
-## Benchmarks, reported as ratios.
+## Benchmarks, reported as ratios, at 10k and 100k hazards on SQLite and on
+## PostgreSQL when it answers at SAFETY_BENCH_PG (settings: bench/__main__.py).
+SAFETY_BENCH_SMALL ?= 10000
+SAFETY_BENCH_LARGE ?= 100000
+SAFETY_BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: $(VENV)/.dev translations
-	$(BIN)/python -m bench
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || true
+	SAFETY_BENCH_SMALL=$(SAFETY_BENCH_SMALL) SAFETY_BENCH_LARGE=$(SAFETY_BENCH_LARGE) \
+		SAFETY_BENCH_PG="$(SAFETY_BENCH_PG)" $(BIN)/python -m bench
 
 ## schemathesis against /api/v1/openapi.json with a token: no 5xx, no schema
 ## violation (FUZZ_EXAMPLES per operation; a few minutes at 20).

@@ -1,14 +1,32 @@
 """``python -m bench`` (``make bench``): every benchmark, reported as ratios.
 
+Each measure is printed with its target and ``ok`` or ``OVER``.
+
 - ``bench.scale``: the hazard lists (default, overdue, status, level, a unit's
   subtree, text search, sort by deadline, My work) and the reports at two
-  sizes built by ``flask demo scale``, on SQLite and, when
-  ``SAFETY_BENCH_PG`` is set, PostgreSQL. Sizes: ``SAFETY_BENCH_SMALL`` and
-  ``SAFETY_BENCH_LARGE`` (default 1k and 10k hazards, a few minutes; the real
-  run is ``SAFETY_BENCH_SMALL=10000 SAFETY_BENCH_LARGE=100000``);
+  sizes built by ``flask demo scale``, in-process (p95, SQL statements, EXPLAIN
+  of the slowest at the large size); then ``bench.web`` on the same data over
+  HTTP under gunicorn as ``make serve`` runs it: every list as a page and
+  through the API (P1), page 40 through cursors (P3), requests/s of the list
+  API with 32 connections against ``bench.bare_app`` (P5), and the Excel
+  ledger's first byte and total;
 - ``bench.reminders``: the reminder pass at 10x the data and a repeat pass
-  (its own data: every hazard in rectification, one post per person). Sizes:
-  ``SAFETY_BENCH_SMALL`` / ``SAFETY_BENCH_LARGE`` and ``SAFETY_BENCH_PEOPLE``.
+  (its own data: every hazard in rectification, one post per person).
+
+Settings (environment; ``make bench`` passes the first three):
+
+- ``SAFETY_BENCH_SMALL`` / ``SAFETY_BENCH_LARGE``: hazards (default 10000 and
+  100000: about 25 minutes on two cores; 1000 and 10000 for a quick look);
+- ``SAFETY_BENCH_PG``: the PostgreSQL server (default
+  ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``); a temporary
+  database per size; skipped with a note when it does not answer; empty
+  for SQLite only;
+- ``SAFETY_BENCH_PEOPLE``: people (default 500; the reminders use it too);
+- ``SAFETY_BENCH_REPEAT``: timed in-process runs per measure (default 5);
+- ``SAFETY_BENCH_HTTP``: ``0`` skips the HTTP part;
+  ``SAFETY_BENCH_HTTP_REPEAT``: timed requests per HTTP measure (default 20);
+  ``SAFETY_BENCH_LOAD_SECONDS``: seconds of load per server for P5 (default
+  10); ``SAFETY_BENCH_WORKERS``: gunicorn workers (default 2 x cores + 1).
 
 Run one alone with ``python -m bench.<name>``.
 """

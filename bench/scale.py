@@ -4,18 +4,23 @@
 one generator, ``flask demo scale`` (:func:`safety.demo.scale.scale_demo`),
 in a fresh database per size. Sizes and databases from the environment:
 
-- ``SAFETY_BENCH_SMALL`` / ``SAFETY_BENCH_LARGE``: hazards (default 1000 and
-  10000, a few minutes on a laptop); the real run is 10000 and 100000;
+- ``SAFETY_BENCH_SMALL`` / ``SAFETY_BENCH_LARGE``: hazards (default 10000 and
+  100000, as ``make bench``; 1000 and 10000 take a few minutes);
 - ``SAFETY_BENCH_PEOPLE``: people (default 500);
-- ``SAFETY_BENCH_REPEAT``: timed runs per measure (default 5; p95 of them);
-- ``SAFETY_BENCH_PG``: a PostgreSQL URL (e.g.
-  ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``); when set, the
-  same is measured there too, in a temporary database.
+- ``SAFETY_BENCH_REPEAT``: timed runs per in-process measure (default 5; p95 of them);
+- ``SAFETY_BENCH_PG``: a PostgreSQL server (default
+  ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``; empty: SQLite
+  only). When it answers, the same is measured there too, in a temporary
+  database per size; when it does not, that is said and skipped;
+- ``SAFETY_BENCH_HTTP``: ``0`` skips the HTTP part (:mod:`bench.web`, which
+  has its own settings).
 
 Printed per database: each list and report at both sizes (p95, in-process),
 the ratio large/small against its target (lists 1.5x, reports 3x), the SQL
-statements of one run at both sizes (which must be equal), and EXPLAIN of the
-three slowest statements at the large size.
+statements of one run at both sizes (which must be equal), EXPLAIN of the
+three slowest statements at the large size, then the same lists over HTTP
+under gunicorn, cursors, throughput against a bare endpoint and the Excel
+ledger (:mod:`bench.web`).
 """
 
 from __future__ import annotations
@@ -40,9 +45,10 @@ LIST_TARGET = 1.5
 REPORT_TARGET = 3.0
 
 
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULTS = {
-    "SAFETY_BENCH_SMALL": 1000,
-    "SAFETY_BENCH_LARGE": 10_000,
+    "SAFETY_BENCH_SMALL": 10_000,
+    "SAFETY_BENCH_LARGE": 100_000,
     "SAFETY_BENCH_PEOPLE": 500,
     "SAFETY_BENCH_REPEAT": 5,
 }
@@ -52,6 +58,25 @@ def _env_int(name: str) -> int:
     return int(os.environ.get(name) or DEFAULTS[name])
 
 
+def pg_url() -> str:
+    return os.environ.get("SAFETY_BENCH_PG", PG_DEFAULT)
+
+
+def pg_reachable() -> bool:
+    """Whether the PostgreSQL server of ``SAFETY_BENCH_PG`` answers (said when not)."""
+    if not pg_url():
+        return False
+    engine = sa.create_engine(pg_url(), connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect():
+            return True
+    except sa.exc.OperationalError as error:
+        print(f"PostgreSQL not reachable at {pg_url()}: skipped ({str(error).splitlines()[0]})")
+        return False
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def database(kind: str) -> Iterator[str]:
     """A fresh empty database URL, dropped afterwards."""
@@ -59,7 +84,7 @@ def database(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="safety-bench-") as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.db'}"
         return
-    base = sa.engine.make_url(os.environ["SAFETY_BENCH_PG"])
+    base = sa.engine.make_url(pg_url())
     name = f"safety_bench_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -226,8 +251,12 @@ def explain(app: Any, slow: list[Any], top: int = 3) -> None:
 
 
 def run_database(kind: str, small: int, large: int, people: int, repeat: int) -> bool:
+    from bench import web
+
     print(f"== {kind}: {small} vs {large} hazards, {people} people ==", flush=True)
+    over_http = os.environ.get("SAFETY_BENCH_HTTP", "1") != "0"
     by_size: dict[int, dict[str, tuple[float, int, float]]] = {}
+    http_by_size: dict[int, dict[str, Any]] = {}
     for size in (small, large):
         with database(kind) as uri:
             app = build(uri, size, people)
@@ -239,6 +268,12 @@ def run_database(kind: str, small: int, large: int, people: int, repeat: int) ->
                 from safety.extensions import db
 
                 db.engine.dispose()
+            if over_http:
+                started = time.perf_counter()
+                http_by_size[size] = web.measure(uri)
+                print(
+                    f"    over HTTP at {size} in {time.perf_counter() - started:.0f}s", flush=True
+                )
     ok = True
     print(f"  {'measure (p95)':<20} {small:>8} {large:>8}   ratio  target  statements")
     for name, (t_small, q_small, target) in by_size[small].items():
@@ -250,6 +285,8 @@ def run_database(kind: str, small: int, large: int, people: int, repeat: int) ->
             f"  {name:<20} {t_small * 1000:6.1f}ms {t_large * 1000:6.1f}ms  x{ratio:5.2f}"
             f"  {target:.1f} {verdict:<4}  {q_small} -> {q_large}"
         )
+    if over_http:
+        web.report(small, large, http_by_size)
     return ok
 
 
@@ -258,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     large = _env_int("SAFETY_BENCH_LARGE")
     people = _env_int("SAFETY_BENCH_PEOPLE")
     repeat = _env_int("SAFETY_BENCH_REPEAT")
-    kinds = ["sqlite"] + (["postgresql"] if os.environ.get("SAFETY_BENCH_PG") else [])
+    kinds = ["sqlite"] + (["postgresql"] if pg_reachable() else [])
     same = True
     for kind in kinds:
         same &= run_database(kind, small, large, people, repeat)

@@ -73,7 +73,8 @@ def _log_request(response: Response) -> Response:
         "duration_ms": round(seconds * 1000, 1),
         "endpoint": endpoint,
         "remote_addr": request.remote_addr,
-        "bytes": response.calculate_content_length(),
+        # A streamed body (the Excel ledger) is not read here to be counted.
+        "bytes": None if response.is_streamed else response.calculate_content_length(),
     }
     request_log.info(
         "%s %s %s %.1fms",

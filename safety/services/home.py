@@ -56,10 +56,12 @@ class MyWork:
 
 
 def rejected_fixes(rectifying: list[Hazard]) -> list[RejectedFix]:
-    """Those of ``rectifying`` whose last step was a rejection, with its reason (one query)."""
-    ids = [h.id for h in rectifying if h.status == HazardStatus.RECTIFYING]
-    if not ids:
-        return []
+    """Those of ``rectifying`` whose last step was a rejection, with its reason.
+
+    Always one query, even for an empty list: the page's statement count must
+    not depend on whether this person has anything to rectify (issue 13, P2).
+    """
+    ids = [h.id for h in rectifying if h.status == HazardStatus.RECTIFYING] or [-1]
     last = (
         sa.select(sa.func.max(HazardEvent.id))
         .where(HazardEvent.hazard_id.in_(ids))
