@@ -10,6 +10,9 @@ Each measure is printed with its target and ``ok`` or ``OVER``.
   through the API (P1), page 40 through cursors (P3), requests/s of the list
   API with 32 connections against ``bench.bare_app`` (P5), and the Excel
   ledger's first byte and total;
+- ``bench.risks``: the four-colour map and the due-check list at 100 and 10k
+  risk points, with the same SQL statements at both (``SAFETY_BENCH_RISK_SMALL``
+  / ``SAFETY_BENCH_RISK_LARGE``);
 - ``bench.reminders``: the reminder pass at 10x the data and a repeat pass
   (its own data: every hazard in rectification, one post per person).
 
@@ -36,7 +39,7 @@ from __future__ import annotations
 import os
 import sys
 
-from bench import reminders, scale
+from bench import reminders, risks, scale
 
 
 def _reminder_args() -> list[str]:
@@ -54,6 +57,7 @@ def main() -> int:
     status = 0
     for name, run in (
         ("scale", lambda: scale.main([])),
+        ("risks", lambda: risks.main([])),
         ("reminders", lambda: reminders.main(_reminder_args())),
     ):
         print(f"== bench.{name} ==", flush=True)

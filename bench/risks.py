@@ -10,7 +10,8 @@ at both sizes, which must be equal (the exit status says whether they are).
 
 Sizes: ``--small`` / ``--large`` risk points (default 100 and 10000), or
 ``SAFETY_BENCH_RISK_SMALL`` / ``SAFETY_BENCH_RISK_LARGE``; PostgreSQL too
-when ``SAFETY_BENCH_PG`` is set (a temporary database beside it).
+when the server of ``SAFETY_BENCH_PG`` answers (a temporary database
+beside it; ``make bench`` points it at the local server).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 import time_machine
 
-from bench.scale import NOW, Recorder, database
+from bench.scale import NOW, Recorder, database, pg_reachable
 
 DEFAULTS = {"SAFETY_BENCH_RISK_SMALL": 100, "SAFETY_BENCH_RISK_LARGE": 10_000}
 HAZARDS = 1000
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument(flag, type=int, default=int(os.environ.get(env) or DEFAULTS[env]))
     parser.add_argument("--repeat", type=int, default=REPEAT)
     args = parser.parse_args(argv if argv is not None else [])
-    kinds = ["sqlite"] + (["postgresql"] if os.environ.get("SAFETY_BENCH_PG") else [])
+    kinds = ["sqlite"] + (["postgresql"] if pg_reachable() else [])
     same = True
     for kind in kinds:
         same &= run_database(kind, args.small, args.large, args.repeat)
