@@ -146,3 +146,17 @@ def test_overdue_by_deadline_pages_in_deadline_order(app: Any) -> None:
             break
         cursor = page.next_cursor
     assert seen == expected
+
+
+def test_a_whole_number_is_looked_up_by_its_unique_index_alone(app: Any) -> None:
+    """Every number shares the trigrams "YH-" and "202": a trigram search for one
+    is a table scan at 100k on PostgreSQL. A whole number goes by equality."""
+    builders.make_hazard(title="消防通道堆放杂物")
+    number = db.session.scalars(sa.select(Hazard.number)).one()
+    for q in (number, number.lower()):
+        stmt = svc.filtered_query(svc.HazardFilters(q=q), user=None, today=TODAY)
+        assert [h.number for h in db.session.scalars(stmt)] == [number]
+        db.session.commit()
+        plan = _plan(stmt)
+        assert "trgm" not in plan and "hazards_fts" not in plan, plan
+        assert "number" in plan or "autoindex" in plan, plan

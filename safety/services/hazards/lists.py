@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,6 +39,8 @@ FAR_FUTURE = date(9999, 12, 31)
 #: or the expression index does not match).
 DEADLINE_KEY = sa.func.coalesce(Hazard.deadline, sa.literal_column(FAR_FUTURE_SQL, sa.Date))
 _SEARCHED = (Hazard.number, Hazard.title, Hazard.description, Hazard.location)
+#: The shape of a whole hazard number (services/hazards/numbering.py).
+_WHOLE_NUMBER = re.compile(r"YH-\d{4}-\d{4,}", re.IGNORECASE | re.ASCII)
 
 
 @dataclass
@@ -98,8 +101,12 @@ def search_clause(text: str) -> sa.ColumnElement[bool]:
     Index-backed from 3 characters (trigrams need 3): PostgreSQL's GIN trigram
     index serves the ILIKE itself; on SQLite the FTS5 trigram table narrows the
     rows first and the LIKE re-checks them, so results are exactly the ILIKE's.
-    An exact hazard number also goes through the unique index.
+    A whole hazard number (``YH-2026-0012``, any case) finds that hazard through
+    the unique index alone: its trigrams ("YH-", "202"…) are in every row, so
+    the trigram index cannot narrow it and the planner would scan the table.
     """
+    if _WHOLE_NUMBER.fullmatch(text):
+        return Hazard.number == text.upper()
     pattern = "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
     like = sa.or_(*(col.ilike(pattern, escape="\\") for col in _SEARCHED))
     if len(text) < 3:
