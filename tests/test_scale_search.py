@@ -11,8 +11,9 @@ import sqlalchemy as sa
 import time_machine
 
 from safety.extensions import db
-from safety.models import Hazard, HazardEvent
+from safety.models import Hazard, HazardEvent, HazardLevel
 from safety.services import hazards as svc
+from safety.services.overdue import overdue_clause
 from tests import builders
 from tests.builders import NOW, TODAY
 
@@ -160,3 +161,21 @@ def test_a_whole_number_is_looked_up_by_its_unique_index_alone(app: Any) -> None
         plan = _plan(stmt)
         assert "trgm" not in plan and "hazards_fts" not in plan, plan
         assert "number" in plan or "autoindex" in plan, plan
+
+
+def test_the_level_filter_and_unit_counts_read_their_indexes(app: Any) -> None:
+    """A level filter with few hits walked every row in found-date order; the
+    register's per-status counts of a subtree read the table for ``deadline``."""
+    unit = builders.make_unit()
+    builders.make_hazard(title="消防通道堆放杂物", unit=unit)
+    unit_id = unit.id
+    db.session.commit()
+    level = svc.filtered_query(svc.HazardFilters(level=HazardLevel.MAJOR), user=None, today=TODAY)
+    keys, _desc = svc.lists._sort_keys("found")
+    assert "ix_hazards_level_found" in _plan(level.order_by(*(k.desc() for k in keys)).limit(51))
+    counts = (
+        sa.select(Hazard.status, sa.func.count(), sa.func.sum(sa.case((overdue_clause(TODAY), 1))))
+        .where(Hazard.unit_id.in_([unit_id]))
+        .group_by(Hazard.status)
+    )
+    assert "ix_hazards_unit_status_deadline" in _plan(counts)

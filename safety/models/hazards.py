@@ -42,7 +42,10 @@ class Hazard(IdMixin, CreatedMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("year", "seq"),
         sa.Index("ix_hazards_status_deadline", "status", "deadline", "id"),
-        sa.Index("ix_hazards_unit_status", "unit_id", "status"),
+        # Per-status counts of a unit's subtree read this index alone.
+        sa.Index("ix_hazards_unit_status_deadline", "unit_id", "status", "deadline"),
+        # A level filter (major hazards are few) in found-date order.
+        sa.Index("ix_hazards_level_found", "level", "found_on", "id"),
         sa.Index("ix_hazards_found_on", "found_on", "id"),
         sa.Index("ix_hazards_closed_at", "closed_at"),  # reports: closed since a date
     )
