@@ -1,4 +1,4 @@
-"""rperf: covering indexes for the reports' trend (found, closed, overdue per month)
+"""rperf: covering indexes for the reports (trend, statutory counts)
 
 Each holds what its query filters and groups on (status, unit), so the counts
 are read from the index without visiting the table. Plain ``op.create_index``
@@ -20,7 +20,15 @@ branch_labels = None
 depends_on = None
 
 _INDEXES = {
-    "ix_hazards_found_cover": ["found_on", "status", "unit_id"],
+    "ix_hazards_found_cover": [
+        "found_on",
+        "status",
+        "unit_id",
+        "level",
+        "assigned_at",
+        "submitted_at",
+        "closed_at",
+    ],
     "ix_hazards_closed_cover": ["closed_at", "status", "unit_id"],
     "ix_hazards_deadline_cover": [
         "deadline",
