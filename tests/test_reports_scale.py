@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.utils.indexed_list import IndexedList
 
 from safety import clock
 from safety.extensions import db
 from safety.models import Hazard
-from safety.services import reports
+from safety.services import report_exports, reports
 from safety.services.overdue import day_end_instant, overdue_on_clause
 from safety.services.reports.accountability import _gaps
 from tests import report_data
@@ -107,3 +109,39 @@ def test_trend_equals_one_plain_count_per_month(ds: report_data.DataSet, unit: s
         )
     assert [(p.found, p.closed, p.overdue) for p in points] == expected
     assert sum(p.overdue for p in points) > 0 and sum(p.closed for p in points) > 0
+
+
+def _style_lookups(rows: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    calls = 0
+    add = IndexedList.add
+
+    def counting(self: IndexedList, value: Any) -> int:
+        nonlocal calls
+        calls += 1
+        return add(self, value)
+
+    monkeypatch.setattr(IndexedList, "add", counting)
+    book = Workbook()
+    report_exports._table(book.active, ["a", "b"], [(i, "=1+1") for i in range(rows)], wrap=True)
+    monkeypatch.setattr(IndexedList, "add", add)
+    return calls
+
+
+def test_a_table_looks_its_styles_up_once_not_per_cell(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _style_lookups(1000, monkeypatch) == _style_lookups(10, monkeypatch)
+
+
+def test_table_cells_are_boxed_and_keep_the_quote_prefix(app: Any) -> None:
+    book = Workbook()
+    sheet = book.active
+    report_exports._table(sheet, ["a", "b"], [(1, "=HYPERLINK(1)"), (2, "x")], wrap=True)
+    head, formula, plain = sheet["A1"], sheet["B2"], sheet["B3"]
+    assert head.font.bold and head.fill.fgColor.rgb.endswith("EEF1F4")
+    assert formula.value == "=HYPERLINK(1)" and formula.quotePrefix and formula.data_type == "s"
+    assert not plain.quotePrefix
+    for cell in (head, formula, plain, sheet["A3"]):
+        assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
+        assert cell.alignment.wrap_text and cell.alignment.vertical == "top"
+    assert not sheet["A3"].font.bold
