@@ -48,6 +48,16 @@ class Hazard(IdMixin, CreatedMixin, Base):
         sa.Index("ix_hazards_level_found", "level", "found_on", "id"),
         sa.Index("ix_hazards_found_on", "found_on", "id"),
         sa.Index("ix_hazards_closed_at", "closed_at"),  # reports: closed since a date
+        # reports' trend, read from the index alone (migration 0014)
+        sa.Index(
+            "ix_hazards_found_cover",
+            *("found_on", "status", "unit_id", "level", "assigned_at", "submitted_at", "closed_at"),
+        ),
+        sa.Index("ix_hazards_closed_cover", "closed_at", "status", "unit_id"),
+        sa.Index(
+            "ix_hazards_deadline_cover",
+            *("deadline", "status", "unit_id", "assigned_at", "submitted_at", "closed_at"),
+        ),
     )
 
     #: Human-readable, e.g. YH-2026-0001.

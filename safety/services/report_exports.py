@@ -12,7 +12,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from reportlab.lib.styles import ParagraphStyle
@@ -60,27 +62,50 @@ def _title(ws: Worksheet, title: str, subtitle: str) -> None:
     ws.append([])
 
 
-def _table(ws: Worksheet, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
-    """A boxed table with a bold header row, appended below what the sheet holds.
+def _style_ids(ws: Worksheet, **styles: Any) -> list[tuple[str, int]]:
+    """The workbook's ids of ``styles`` (font, fill, border, alignment), looked up once.
+
+    Setting ``cell.border`` hashes the border and searches the workbook's styles
+    for it: per cell, that was most of a large export's time. A table sets the
+    ids on each cell instead; the cell's other style parts (a date's number
+    format, the quote prefix :mod:`excel` may set) stay as they are.
+    """
+    probe = Cell(ws)
+    for name, value in styles.items():
+        setattr(probe, name, value)
+    return [(f"{name}Id", getattr(probe._style, f"{name}Id")) for name in styles]
+
+
+def _restyle(cell: Cell, ids: list[tuple[str, int]]) -> None:
+    if cell._style is None:  # a cell without any style yet
+        cell._style = StyleArray()
+    for key, value in ids:
+        setattr(cell._style, key, value)
+
+
+def _table(
+    ws: Worksheet, header: Sequence[Any], rows: Iterable[Sequence[Any]], *, wrap: bool = False
+) -> None:
+    """A boxed table with a bold header row, appended below what the sheet holds
+    (``wrap``: body cells wrap their text at the top, as the header's do).
 
     The row number is counted here: ``ws.max_row`` scans every cell, so reading
     it per cell made a 100k-row export quadratic.
     """
     ws.append(list(header))
     row_no = ws.max_row
+    top = Alignment(wrap_text=True, vertical="top")
+    head = _style_ids(ws, font=_BOLD, fill=_HEAD_FILL, border=_BOX, alignment=top)
+    body = _style_ids(ws, border=_BOX, alignment=top) if wrap else _style_ids(ws, border=_BOX)
     for col in range(1, len(header) + 1):
-        cell = ws.cell(row=row_no, column=col)
-        cell.font = _BOLD
-        cell.fill = _HEAD_FILL
-        cell.border = _BOX
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        _restyle(ws.cell(row=row_no, column=col), head)
     width = len(header)
     for row in rows:
         values = list(row)
         excel.append(ws, values)
         row_no += 1
         for col in range(1, width + 1):
-            ws.cell(row=row_no, column=col).border = _BOX
+            _restyle(ws.cell(row=row_no, column=col), body)
     ws.append([])
 
 
@@ -437,10 +462,8 @@ def accountability_workbook(cases: list[reports.AccountabilityCase], subtitle: s
             _("Accountability actions"),
         ],
         rows,
+        wrap=True,
     )
-    for row in ws.iter_rows(min_row=5):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
     _widths(ws, [16, 30, 16, 12, 24, 16, 12, 24, 8, 40, 28, 40])
     return _save(wb)
 

@@ -107,6 +107,8 @@ class _Evidence:
     ack_on: dict[tuple[int, int, int], date]
     reminded: dict[tuple[int, int], list[tuple[date, str]]]
     names: dict[int, str]
+    #: hazard id → the people reminded about it, in the order first reminded.
+    reminded_users: dict[int, list[int]]
 
 
 def _overdue_where(scope: Scope, period: Period, last: date, tz: ZoneInfo) -> Any:
@@ -140,10 +142,13 @@ def _windows(
     return windows
 
 
-def _load_evidence(where: Any, lo: date, hi: date, tz: ZoneInfo) -> _Evidence:
-    """Holders, list versions, signatures and reminders for the hazards of ``where``."""
-    post_ids = sa.select(Hazard.accountable_post_id).where(where).scalar_subquery()
-    hazard_ids = sa.select(Hazard.id).where(where).scalar_subquery()
+def _load_evidence(where: Any, post_ids: list[int], lo: date, hi: date, tz: ZoneInfo) -> _Evidence:
+    """Holders, list versions, signatures and reminders for the hazards of ``where``.
+
+    ``post_ids`` (the cases' accountable posts, as many as the scope has posts at
+    most) are passed as values: a subquery on ``where`` would read the overdue
+    hazards again in each of three statements.
+    """
     versions = db.session.execute(
         sa.select(
             ResponsibilityListVersion.post_id,
@@ -171,22 +176,41 @@ def _load_evidence(where: Any, lo: date, hi: date, tz: ZoneInfo) -> _Evidence:
         )
         .join(ReminderDigest, ReminderDigest.id == ReminderItem.digest_id)
         .join(User, User.id == ReminderDigest.user_id)
+        .join(Hazard, Hazard.id == ReminderItem.hazard_id)
         .where(
-            ReminderItem.hazard_id.in_(hazard_ids),
+            where,
             ReminderDigest.local_date >= lo,
             ReminderDigest.local_date <= hi,
         )
         .order_by(ReminderDigest.local_date)
     ).all()
-    evidence = _Evidence(_holdings(post_ids, lo, hi), defaultdict(list), {}, defaultdict(list), {})
+    evidence = _Evidence(
+        _holdings(post_ids, lo, hi), defaultdict(list), {}, defaultdict(list), {}, defaultdict(list)
+    )
     for post_id, version, created_at in versions:
         evidence.versions[post_id].append((version, created_at.astimezone(tz).date()))
     for post_id, user_id, version, at in acks:
         evidence.ack_on[(post_id, user_id, version)] = at.astimezone(tz).date()
     for hid, user_id, name, local_date, reason in reminders:
+        if (hid, user_id) not in evidence.reminded:
+            evidence.reminded_users[hid].append(user_id)
         evidence.reminded[(hid, user_id)].append((local_date, reason))
         evidence.names[user_id] = name
     return evidence
+
+
+def _gaps(start: date, end: date, covered: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The ranges of [start, end] no range of ``covered`` holds (interval arithmetic,
+    so a case costs its number of holders, not its number of days)."""
+    gaps: list[tuple[date, date]] = []
+    cursor = start
+    for lo, hi in sorted(covered):
+        if lo > cursor:
+            gaps.append((cursor, lo - timedelta(days=1)))
+        cursor = max(cursor, hi + timedelta(days=1))
+    if cursor <= end:
+        gaps.append((cursor, end))
+    return gaps
 
 
 def _case(line: HazardLine, start: date, end: date, ev: _Evidence) -> AccountabilityCase:
@@ -194,7 +218,7 @@ def _case(line: HazardLine, start: date, end: date, ev: _Evidence) -> Accountabi
     post_id = line.accountable_post_id
     assert post_id is not None
     spans: list[AccountableSpan] = []
-    covered: list[date] = []
+    covered: list[tuple[date, date]] = []
     holder_ids: set[int] = set()
     for holder in ev.holdings.get(post_id, []):
         s = max(start, holder.start)
@@ -202,7 +226,7 @@ def _case(line: HazardLine, start: date, end: date, ev: _Evidence) -> Accountabi
         if e < s:
             continue
         holder_ids.add(holder.user_id)
-        covered += [s + timedelta(days=i) for i in range((e - s).days + 1)]
+        covered.append((s, e))
         signatures = _signature_spans(
             ev.versions.get(post_id, []), ev.ack_on, post_id, holder.user_id, s, e
         )
@@ -210,16 +234,14 @@ def _case(line: HazardLine, start: date, end: date, ev: _Evidence) -> Accountabi
         spans.append(
             AccountableSpan(holder.user_id, holder.name, holder.email, s, e, signatures, reminders)
         )
-    all_days = {start + timedelta(days=i) for i in range((end - start).days + 1)}
-    vacant = _ranges(sorted(all_days - set(covered)))
     others = []
-    for (hid, user_id), items in ev.reminded.items():
-        if hid != line.id or user_id in holder_ids:
+    for user_id in ev.reminded_users.get(line.id, []):
+        if user_id in holder_ids:
             continue
-        for span in _reminder_spans(items, start, end):
+        for span in _reminder_spans(ev.reminded[(line.id, user_id)], start, end):
             others.append((ev.names[user_id], span.reasons, span))
     others.sort(key=lambda item: (item[2].start, item[0]))
-    return AccountabilityCase(line, start, end, spans, vacant, others)
+    return AccountabilityCase(line, start, end, spans, _gaps(start, end, covered), others)
 
 
 def accountability(
@@ -254,7 +276,8 @@ def accountability(
         return []
     lo = min(w[0] for _line, w in spans)
     hi = max(w[1] for _line, w in spans)
-    evidence = _load_evidence(where, lo, hi, tz)
+    post_ids = sorted({line.accountable_post_id for line, _w in spans if line.accountable_post_id})
+    evidence = _load_evidence(where, post_ids, lo, hi, tz)
     from safety.services.duty.actions import attach_actions  # 失职追责 actions, one query
 
     return attach_actions([_case(line, start, end, evidence) for line, (start, end) in spans])

@@ -111,9 +111,9 @@ def _hazard_lines(
     return lines
 
 
-def _holdings(post_ids_stmt: Any, first: date, last: date) -> dict[int, list[HolderSpan]]:
-    """Who held each post of ``post_ids_stmt`` on some day of [first, last], by post,
-    in order of their start (one query)."""
+def _holdings(post_ids: Any, first: date, last: date) -> dict[int, list[HolderSpan]]:
+    """Who held each post of ``post_ids`` (ids, or a subquery) on some day of
+    [first, last], by post, in order of their start (one query)."""
     rows = db.session.execute(
         sa.select(
             PostHolder.post_id,
@@ -125,7 +125,7 @@ def _holdings(post_ids_stmt: Any, first: date, last: date) -> dict[int, list[Hol
         )
         .join(User, User.id == PostHolder.user_id)
         .where(
-            PostHolder.post_id.in_(post_ids_stmt),
+            PostHolder.post_id.in_(post_ids),
             PostHolder.start_date <= last,
             sa.or_(PostHolder.end_date.is_(None), PostHolder.end_date >= first),
         )
@@ -137,9 +137,9 @@ def _holdings(post_ids_stmt: Any, first: date, last: date) -> dict[int, list[Hol
     return by_post
 
 
-def _attach_holders(lines: list[HazardLine], post_ids_stmt: Any, first: date, last: date) -> None:
+def _attach_holders(lines: list[HazardLine], post_ids: Any, first: date, last: date) -> None:
     """Who held each line's accountable post between the deadline and ``last`` (one query)."""
-    by_post = _holdings(post_ids_stmt, first, last)
+    by_post = _holdings(post_ids, first, last)
     for line in lines:
         if line.accountable_post_id is None or line.deadline is None:
             continue
@@ -160,7 +160,9 @@ def overdue_hazards(scope: Scope, *, on: date, limit: int | None = None) -> list
     for line in lines:
         line.days_overdue = days_overdue_on(line.deadline, on)
     if lines:
-        post_ids = sa.select(Hazard.accountable_post_id).where(where).scalar_subquery()
+        # The lines' posts as values (no more than the scope's posts): a subquery
+        # would read every overdue hazard again, past ``limit``.
+        post_ids = sorted({line.accountable_post_id for line in lines if line.accountable_post_id})
         earliest = min(line.deadline for line in lines if line.deadline) + timedelta(days=1)
         _attach_holders(lines, post_ids, earliest, on)
     return lines

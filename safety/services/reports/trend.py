@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -13,6 +14,7 @@ from safety import clock
 from safety.extensions import db
 from safety.models import (
     Hazard,
+    HazardStatus,
 )
 from safety.services.overdue import (
     overdue_on_days_buckets,
@@ -33,6 +35,24 @@ class TrendPoint:
 def _first_index(conditions: Sequence[Any]) -> Any:
     """SQL: the index of the first true condition, or ``len(conditions)`` when none is."""
     return sa.case(*[(c, i) for i, c in enumerate(conditions)], else_=len(conditions))
+
+
+def _could_be_overdue(scope: Scope, as_ofs: Sequence[date], tz: ZoneInfo) -> Any:
+    """SQL: hazards past their deadline by the last of ``as_ofs`` and not resolved by the
+    end of the first (the others are overdue at no month end). NULL-safe: an open
+    hazard has no ``closed_at`` or ``submitted_at``."""
+    first_end = day_end(as_ofs[0], tz)
+    return sa.and_(
+        _in_scope(scope),
+        Hazard.status != _VOID,
+        Hazard.deadline < as_ofs[-1],
+        sa.or_(Hazard.closed_at.is_(None), Hazard.closed_at >= first_end),
+        sa.or_(
+            Hazard.submitted_at.is_(None),
+            Hazard.submitted_at >= first_end,
+            Hazard.status.not_in([HazardStatus.PENDING_VERIFICATION, HazardStatus.CLOSED]),
+        ),
+    )
 
 
 def trend(
@@ -57,24 +77,33 @@ def trend(
         [Hazard.closed_at < day_start(spans[0][0], tz)]
         + [Hazard.closed_at < day_end(last, tz) for _first, last in spans]
     ).label("closed_b")
-    base = sa.and_(
-        _in_scope(scope),
-        Hazard.status != _VOID,
-        sa.or_(
+    # Found and closed in one statement of two index ranges (found_on; closed_at), each
+    # read from an index that also holds status and unit (no table lookups).
+    found_sel = (
+        sa.select(sa.literal(0), found_b, sa.func.count())
+        .where(
+            _in_scope(scope),
+            Hazard.status != _VOID,
             Hazard.found_on >= spans[0][0],
-            Hazard.closed_at.is_(None),
+            Hazard.found_on <= spans[-1][1],
+        )
+        .group_by(found_b)
+    )
+    closed_sel = (
+        sa.select(sa.literal(1), closed_b, sa.func.count())
+        .where(
+            _in_scope(scope),
+            Hazard.status != _VOID,
             Hazard.closed_at >= day_start(spans[0][0], tz),
-        ),
+            Hazard.closed_at < day_end(spans[-1][1], tz),
+        )
+        .group_by(closed_b)
     )
     found = [0] * n
     closed = [0] * n
-    for f_b, c_b, count in db.session.execute(
-        sa.select(found_b, closed_b, sa.func.count()).where(base).group_by(found_b, closed_b)
-    ).all():
-        if 1 <= f_b <= n:
-            found[f_b - 1] += count
-        if 1 <= c_b <= n:
-            closed[c_b - 1] += count
+    for kind, bucket, count in db.session.execute(sa.union_all(found_sel, closed_sel)).all():
+        if 1 <= bucket <= n:
+            (closed if kind else found)[bucket - 1] += count
     late, assigned, resolved = overdue_on_days_buckets(as_ofs, tz)
     late_b, assigned_b, resolved_b = (
         late.label("late_b"),
@@ -84,7 +113,7 @@ def trend(
     overdue = [0] * n
     for l_b, a_b, r_b, count in db.session.execute(
         sa.select(late_b, assigned_b, resolved_b, sa.func.count())
-        .where(base, Hazard.deadline.is_not(None))
+        .where(_could_be_overdue(scope, as_ofs, tz))
         .group_by(late_b, assigned_b, resolved_b)
     ).all():
         for i in range(max(l_b, a_b), min(r_b, n)):

@@ -6,7 +6,7 @@ The level filter (few major hazards) in found-date order gets its own index,
 so a filter with few or no hits no longer walks the whole register.
 
 Revision ID: lead_1
-Revises: scale_1
+Revises: rperf_1
 Create Date: 2026-11-30 20:30:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "lead_1"
-down_revision = "scale_1"
+down_revision = "rperf_1"
 branch_labels = None
 depends_on = None
 
