@@ -212,3 +212,30 @@ def test_the_monthly_page_caps_the_overdue_list_the_exports_keep_it_all(
     book = load_workbook(BytesIO(signed_in.get(f"/reports/monthly.xlsx?{query}").data))
     numbers = {c.value for row in book.worksheets[3].iter_rows() for c in row}
     assert {h[k].number for k in ("H4", "H5", "H6", "H7")} <= numbers
+
+
+def test_the_accountability_page_caps_its_cases_the_workbook_keeps_them_all(
+    signed_in: Any, ds: report_data.DataSet, monkeypatch: Any
+) -> None:
+    """At 100k hazards a quarter's page rendered 37k cases: it shows the first by
+    deadline, each with its full evidence, and says the workbook has them all."""
+    from safety.reports import views
+    from safety.services import reports
+
+    query = f"unit_id={ds.units['G'].id}&period=2026-03"
+    everything = signed_in.get(f"/reports/accountability?{query}").get_data(as_text=True)
+    assert 'id="accountability-cap"' not in everything
+    total = everything.count('class="card report-case"')
+    assert total >= 3
+    monkeypatch.setattr(views, "ACCOUNTABILITY_PAGE_CASES", 2)
+    html = signed_in.get(f"/reports/accountability?{query}").get_data(as_text=True)
+    assert html.count('class="card report-case"') == 2
+    assert "按整改期限显示前 2 项隐患" in html
+    scope, period = reports.resolve_scope(ds.units["G"].id), reports.month_period(2026, 3)
+    cases = reports.accountability(scope, period, today=report_data.TODAY)
+    first_two = reports.accountability(scope, period, today=report_data.TODAY, limit=2)
+    assert [c.hazard.id for c in first_two] == [c.hazard.id for c in cases[:2]]
+    assert [c.spans for c in first_two] == [c.spans for c in cases[:2]]  # the same evidence
+    book = load_workbook(BytesIO(signed_in.get(f"/reports/accountability.xlsx?{query}").data))
+    numbers = {c.value for row in book.worksheets[0].iter_rows() for c in row}
+    assert {c.hazard.number for c in cases} <= numbers

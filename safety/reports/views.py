@@ -36,6 +36,8 @@ from safety.services.hazards import CATEGORY_LABELS
 
 #: Overdue lines the monthly page shows (the most overdue); the exports list all.
 MONTHLY_PAGE_LINES = 200
+#: Cases on the accountability page; the workbook has them all.
+ACCOUNTABILITY_PAGE_CASES = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
@@ -393,9 +395,13 @@ def accountability():  # noqa: ANN201
             scope = period = None
         else:
             scope, period = _inputs(_current_month)
-            cases = reports.accountability(scope, period, today=today)
+            cases = reports.accountability(
+                scope, period, today=today, limit=ACCOUNTABILITY_PAGE_CASES + 1
+            )
     except ValidationError as error:
         return _render_error("reports/accountability.html", error, **context)
+    more = len(cases) > ACCOUNTABILITY_PAGE_CASES
+    cases = cases[:ACCOUNTABILITY_PAGE_CASES]
     query = urlencode(
         {"hazard_id": hazard_text}
         if hazard_text
@@ -404,6 +410,7 @@ def accountability():  # noqa: ANN201
     return render_template(
         "reports/accountability.html",
         cases=cases,
+        more=more,
         xlsx_url=url_for("reports.accountability_xlsx") + "?" + query,
         scope=scope,
         period=period,

@@ -250,6 +250,7 @@ def accountability(
     *,
     hazard_id: int | None = None,
     today: date,
+    limit: int | None = None,
 ) -> list[AccountabilityCase]:
     """Who held the accountable post on each overdue day, signed or not, reminded or not.
 
@@ -257,6 +258,9 @@ def accountability(
     ``period``. Five queries whatever the number of hazards or days; people are
     given as date ranges, not one row per day. Overdue days run from the day
     after the (last) deadline to the closing day, or to the period's as-of date.
+
+    ``limit`` keeps the first hazards by deadline (the page; the workbook takes
+    them all), and the evidence is then read for those hazards only.
 
     :raise ValidationError: ``hazard_id`` names no hazard.
     """
@@ -274,6 +278,9 @@ def accountability(
     spans = [(line, w) for line in lines if (w := windows[line.id]) is not None]
     if not spans:
         return []
+    if limit is not None:
+        spans = spans[:limit]
+        where = Hazard.id.in_([line.id for line, _w in spans])
     lo = min(w[0] for _line, w in spans)
     hi = max(w[1] for _line, w in spans)
     post_ids = sorted({line.accountable_post_id for line, _w in spans if line.accountable_post_id})
