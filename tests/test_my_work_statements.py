@@ -8,7 +8,6 @@ statements of the home page's "My work" must not change between the two.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -22,27 +21,13 @@ from safety.extensions import db
 from safety.models import Post, PostHolder, Unit, User
 from safety.services import home
 from tests.builders import NOW
+from tests.sql_counting import count_statements
 
 
 @pytest.fixture(autouse=True)
 def _clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def _workshop_officer() -> User:
@@ -82,12 +67,12 @@ def _empty_tables() -> None:
 
 
 def test_my_work_statements_do_not_grow_with_the_data(app: Any) -> None:
-    few, small = _my_work_statements(20)
+    few, small = _my_work_statements(200)
     _empty_tables()
     many, large = _my_work_statements(3000)
     # The large register fills the officer's lists (else the test proves nothing).
     assert len(large.hazards.to_rectify) > len(small.hazards.to_rectify)
     assert large.hazards.to_verify and large.hazards.to_assign
     assert len(few) == len(many), "\n\n".join(
-        ["-- at 20 hazards:", *few, "-- at 3000 hazards:", *many]
+        ["-- at 200 hazards:", *few, "-- at 3000 hazards:", *many]
     )

@@ -15,7 +15,6 @@ awaiting write-off.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from io import BytesIO
@@ -32,6 +31,7 @@ from safety.services import duty, reports, risk_checks
 from safety.services.reports import duty_figures, major_figures, risk_figures
 from tests import builders as b
 from tests.builders import NOW
+from tests.pdftools import pdf_text
 
 MARCH = reports.month_period(2026, 3)
 TODAY = date(2026, 4, 2)
@@ -336,15 +336,7 @@ def test_statutory_workbook_has_the_major_sheet_with_its_due_date(
     assert "2026-04-15" in cells
 
 
-def _pdf_text(data: bytes) -> str:
-    result = subprocess.run(
-        ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
-        input=data,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.decode("utf-8")
+_pdf_text = pdf_text  # poppler's reading, shared
 
 
 def test_monthly_pdf_contains_the_new_sections(signed_in: Any, world: dict) -> None:

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 
 from tests import report_data
+from tests.pdftools import pdf_text as poppler_text
 
 #: 10:00 in Shanghai on 2026-04-05: March is over.
 NOW = datetime(2026, 4, 5, 2, 0, tzinfo=UTC)
@@ -43,16 +44,7 @@ def pdf_text(data: bytes, tmp_path: Any) -> str:
     return result.stdout.decode("utf-8")
 
 
-def shown_text(data: bytes) -> str:
-    """The text the pages show, as poppler reads it (the embedded font's own encoding)."""
-    result = subprocess.run(
-        ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
-        input=data,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.decode("utf-8")
+shown_text = poppler_text  # poppler's reading, shared
 
 
 def test_monthly_pdf_downloads_as_an_attachment(signed_in: Any, ds: report_data.DataSet) -> None:

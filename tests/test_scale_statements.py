@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 import time_machine
 
 from safety.extensions import db
 from tests import builders
 from tests.builders import NOW
+from tests.sql_counting import count_statements as count_queries
 
 
 @pytest.fixture(autouse=True)
 def _clock() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # SQLite's explicit BEGIN is transaction control (PostgreSQL sends none here).
-        if statement.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def _statements(client: Any, path: str) -> list[str]:
