@@ -65,7 +65,8 @@ def _stale_outbox(db: Any, digests: int) -> OutboxEmail:
     with db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")  # statistics of empty outbox tables
     users = db.session.scalars(sa.select(User.id)).all()
-    hazards = db.session.scalars(sa.select(Hazard.id)).all()
+    # Open hazards: a digest about settled ones is moot whatever the plan.
+    hazards = db.session.scalars(sa.select(Hazard.id).where(Hazard.status == "rectifying")).all()
     db.session.commit()
     with db.engine.begin() as conn:
         emails = conn.execute(
@@ -88,8 +89,9 @@ def _stale_outbox(db: Any, digests: int) -> OutboxEmail:
         conn.execute(
             sa.insert(ReminderItem),
             [
-                {"digest_id": digest_id, "object_type": "hazard", "hazard_id": hazards[i],
-                 "kind": "overdue", "reason": "accountable", "days": 3}
+                {"digest_id": digest_id, "object_type": "hazard",
+                 "hazard_id": hazards[i % len(hazards)], "kind": "overdue",
+                 "reason": "accountable", "days": 3}
                 for i, digest_id in enumerate(digest_ids)
             ],
         )  # fmt: skip
