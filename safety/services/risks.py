@@ -112,7 +112,7 @@ COLOURS = {
     RiskLevel.LOW: "blue",
 }
 #: Fill colours of the map and the boards (GB 2893 safety colours).
-HEX = {"red": "#d7191c", "orange": "#f28e2b", "yellow": "#ffd92f", "blue": "#2b83ba"}
+HEX = {"red": "#d7191c", "orange": "#f28e2b", "yellow": "#ffd92f", "blue": "#1f6fa8"}
 #: The colours' words (a colour is never shown without its word).
 COLOUR_WORDS = {
     "red": _l("red"),

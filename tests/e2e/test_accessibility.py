@@ -66,7 +66,7 @@ def test_sign_in_page(page: Page) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/hazards/", "/matrix/", "/reports/", "/reports/monthly"],
+    ["/", "/hazards/", "/matrix/", "/reports/", "/reports/monthly", "/risks/", "/duty/"],
 )
 def test_pages_of_a_manager(page: Page, sign_in, url: str) -> None:
     sign_in(page, "chief_safety_officer")
