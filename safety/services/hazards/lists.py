@@ -218,19 +218,30 @@ def iter_hazards(
         cursor = page.next_cursor
 
 
+def status_count_statement(unit_ids: Sequence[int] | None, *, today: date) -> sa.Select[Any]:
+    """SELECT status, count, overdue count (grouped) of :func:`status_counts`.
+
+    For some units it groups by unit too: that is the order of
+    ``ix_hazards_unit_status_deadline``, which then answers from the index
+    alone; grouped by status only, SQLite preferred walking the whole
+    status index to avoid a sort (106 ms at 100k for a workshop's six units).
+    """
+    overdue = sa.func.sum(sa.case((overdue_clause(today), 1), else_=0))
+    if unit_ids is None:
+        return sa.select(Hazard.status, sa.func.count(), overdue).group_by(Hazard.status)
+    return (
+        sa.select(Hazard.status, sa.func.count(), overdue)
+        .where(Hazard.unit_id.in_(list(unit_ids)))
+        .group_by(Hazard.unit_id, Hazard.status)
+    )
+
+
 def status_counts(unit_ids: Sequence[int] | None, *, today: date) -> dict[str, int]:
     """Hazards per status (plus ``overdue``) in ``unit_ids`` (None: all), one query."""
-    stmt = sa.select(
-        Hazard.status,
-        sa.func.count(),
-        sa.func.sum(sa.case((overdue_clause(today), 1), else_=0)),
-    ).group_by(Hazard.status)
-    if unit_ids is not None:
-        stmt = stmt.where(Hazard.unit_id.in_(list(unit_ids)))
     counts = {s.value: 0 for s in S}
     counts["overdue"] = 0
-    for status, count, overdue in db.session.execute(stmt):
-        counts[HazardStatus(status).value] = int(count)
+    for status, count, overdue in db.session.execute(status_count_statement(unit_ids, today=today)):
+        counts[HazardStatus(status).value] += int(count)
         counts["overdue"] += int(overdue or 0)
     return counts
 
