@@ -73,6 +73,11 @@ def esc(value: Any) -> str:
     return text.replace("\n", "<br/>")
 
 
+def note(text: str, styles: Styles) -> list[Flowable]:
+    """A muted line of text (an explanation under a heading or a table)."""
+    return [Paragraph(esc(text), styles["muted"])]
+
+
 def table(
     header: Sequence[Any],
     rows: Iterable[Sequence[Any]],

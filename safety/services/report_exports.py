@@ -24,6 +24,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 from safety.services import excel, report_exports_areas, reports
 from safety.services.pdf import build as _build_pdf
 from safety.services.pdf import esc as _esc
+from safety.services.pdf import note as _note
 from safety.services.pdf import signature_lines
 from safety.services.pdf import styles as _pdf_styles
 from safety.services.pdf import table as _pdf_table
@@ -485,10 +486,6 @@ def _date(value: Any) -> str:
 #: A section of the PDF: its heading and what follows it.
 _Section = tuple[str, list[Flowable]]
 _Styles = dict[str, ParagraphStyle]
-
-
-def _note(text: str, styles: _Styles) -> list[Flowable]:
-    return [Paragraph(_esc(text), styles["muted"])]
 
 
 def _summary_section(report: reports.MonthlyReport, styles: _Styles) -> _Section:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from reportlab.platypus import Flowable
 
-from safety.services import reports
+from safety.services import pdf, reports
 from safety.services.reports.duty_figures import DutyFigures
 from safety.services.reports.major_figures import MajorFigures
 from safety.services.reports.risk_figures import RiskFigures
@@ -230,18 +230,14 @@ def statutory_sheets(wb: Workbook, report: reports.StatutoryReport) -> None:
 
 
 def _pdf_body(tables: list[tuple[Table, list[float]]], styles: Any) -> list[Flowable]:
-    from safety.services import report_exports as rx
-
-    return [rx._pdf_table(header, rows, widths, styles) for (header, rows), widths in tables]
+    return [pdf.table(header, rows, widths, styles) for (header, rows), widths in tables]
 
 
 def major_section(report: reports.MonthlyReport, styles: Any) -> tuple[str, list[Flowable]]:
     heading = _("7. Major hazards: five in place, listing and write-off")
     if report.majors is None:
         return heading, []
-    from safety.services import report_exports as rx
-
-    counts = rx._pdf_table([], listing_rows(report.majors), [6, 2], styles, header_row=False)
+    counts = pdf.table([], listing_rows(report.majors), [6, 2], styles, header_row=False)
     body: list[Flowable] = [counts]
     if report.major:
         table = major_table(report.majors, report.major)
@@ -254,14 +250,12 @@ def risk_section(report: reports.MonthlyReport, styles: Any) -> tuple[str, list[
     areas = report.dashboard.areas
     if areas is None:
         return heading, []
-    from safety.services import report_exports as rx
-
     body = _pdf_body([(risk_units_table(areas.risks), [24, *[10] * 10])], styles)
-    body += rx._note(_("Risks whose controls failed in the period"), styles)
+    body += pdf.note(_("Risks whose controls failed in the period"), styles)
     if areas.risks.failed:
         body += _pdf_body([(failed_table(areas.risks), [16, 20, 24, 12, 30, 12, 14])], styles)
     else:
-        body += rx._note(_("No control check failed in this period."), styles)
+        body += pdf.note(_("No control check failed in this period."), styles)
     return heading, body
 
 
@@ -272,13 +266,11 @@ def duty_section(report: reports.MonthlyReport, styles: Any) -> tuple[str, list[
         return heading, []
     header, rows = duty_table(areas.duty)
     widths = [24, *[10] * (len(header) - 1)]
-    from safety.services import report_exports as rx
-
     note = _(
         "Scorecards of %(period)s; accountability actions decided in the period.",
         period=areas.duty.period_code,
     )
-    return heading, rx._note(note, styles) + _pdf_body([((header, rows), widths)], styles)
+    return heading, pdf.note(note, styles) + _pdf_body([((header, rows), widths)], styles)
 
 
 #: The monthly PDF's sections after its own six.
