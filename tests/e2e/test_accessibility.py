@@ -88,11 +88,24 @@ def test_phone_inspection_form(phone_page: Page, sign_in) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/matrix/", "/matrix/mine", "/hazards/", "/risks/", "/duty/", "/reports/monthly"],
+    [
+        "/",
+        "/matrix/",
+        "/matrix/mine",
+        "/hazards/",
+        "/hazards/major",
+        "/risks/",
+        "/duty/",
+        "/reports/",
+        "/reports/monthly",
+        "/reports/statutory",
+        "/reports/accountability",
+    ],
 )
 def test_no_page_is_wider_than_a_phone(phone_page: Page, sign_in, url: str) -> None:
     sign_in(phone_page, "plant_head")
-    phone_page.goto(url)
+    response = phone_page.goto(url)
+    assert response is not None and response.status == 200, url
     phone_page.wait_for_load_state("load")
     width = phone_page.evaluate("() => document.documentElement.scrollWidth")
     viewport = phone_page.evaluate("() => window.innerWidth")
