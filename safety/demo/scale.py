@@ -39,6 +39,7 @@ from safety.models import (
     User,
 )
 from safety.services import hazards as hazards_svc
+from safety.services import tallies
 from safety.services.passwords import hash_password
 from safety.services.risks import level_from_score
 
@@ -487,6 +488,8 @@ def scale_demo(
     hazard_ids = _hazards(org, hazards, rng, today, now)
     _inspections(org, max(1, hazards // 10), rng, today, now)
     _risk_points(org, points, rng, today, now, hazard_ids)
+    # The hazards went in with Core, past the session's hooks: count them again.
+    tallies.rebuild_tallies(db.session.connection())
     db.session.commit()
     return {
         "tag": org.tag,

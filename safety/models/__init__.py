@@ -68,6 +68,7 @@ from safety.models.risks import (
     RiskPointKind,
 )
 from safety.models.security import LoginThrottle
+from safety.models.tallies import NO_COHORT, HazardTallyDay, HazardTallyMonth
 
 __all__ = [
     "NoticeBoardLink",
@@ -107,6 +108,9 @@ __all__ = [
     "HazardLevel",
     "HazardPhoto",
     "HazardStatus",
+    "HazardTallyDay",
+    "HazardTallyMonth",
+    "NO_COHORT",
     "Inspection",
     "InspectionItem",
     "InspectionPhoto",

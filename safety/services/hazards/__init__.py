@@ -9,8 +9,11 @@
 - :mod:`.lists` lists, counts, detail, choices; :mod:`.work` my work.
 
 :func:`new_hazard` flushes but does not commit, so an inspection can raise
-hazards inside its own transaction; every other write commits.
+hazards inside its own transaction; every other write commits. Every flush
+that changes a hazard also moves the reports' tallies (services/tallies.py).
 """
+
+from safety.services import tallies as _tallies  # noqa: F401  (registers the session hooks)
 
 from safety.services.hazards.actions import (
     ACTION_NAMES,

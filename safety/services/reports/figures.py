@@ -152,19 +152,24 @@ def _figures_from_row(row: Sequence[Any]) -> Figures:
 
 
 def figures(scope: Scope, period: Period, *, today: date) -> Figures:
-    """Headline figures for ``scope`` over ``period`` (one query)."""
-    tz = clock.tz()
-    as_of = period.as_of(today)
-    row = db.session.execute(
-        sa.select(*_figure_columns(period, as_of, tz)).where(
-            _in_scope(scope), _relevant(period, as_of, tz)
-        )
-    ).one()
-    return _figures_from_row(row)
+    """Headline figures for ``scope`` over ``period`` (from the tallies)."""
+    total = Figures(ageing={key: 0 for key, _f, _l in AGEING_BUCKETS})
+    for part in figures_by_unit(scope, period, today=today).values():
+        _add(total, part)
+    return total
 
 
 def figures_by_unit(scope: Scope, period: Period, *, today: date) -> dict[int, Figures]:
-    """Figures per unit of the scope, each unit alone (one grouped query)."""
+    """Figures per unit of the scope, each unit alone, from the tallies (two or three
+    grouped queries over units × months, however many hazards)."""
+    from safety.services.reports.tally_figures import tally_figures_by_unit
+
+    return tally_figures_by_unit(scope, period, today=today)
+
+
+def scan_figures_by_unit(scope: Scope, period: Period, *, today: date) -> dict[int, Figures]:
+    """Figures per unit from the hazards themselves (one grouped query over every
+    hazard the period can count): the definition the tallies are tested against."""
     tz = clock.tz()
     as_of = period.as_of(today)
     rows = db.session.execute(

@@ -19,6 +19,7 @@ from safety.services.reports.figures import Figures, _found_figures
 from safety.services.reports.lines import HazardLine, _hazard_lines, major_hazards, overdue_hazards
 from safety.services.reports.major_figures import MajorFigures, major_figures
 from safety.services.reports.periods import Period, Scope, day_end
+from safety.services.reports.tally_figures import tally_found_figures, tally_state_matrix
 
 
 @dataclass
@@ -83,22 +84,21 @@ class StatutoryReport:
         return not self.figures.found and not self.major
 
 
-def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryReport:
-    """Counts by unit × grade × state of hazards found in the period, and the major ones.
-
-    Three queries; each unit is counted alone (no double counting), so the
-    table's total equals the register's count for the scope and period.
-    """
-    tz = clock.tz()
-    as_of = period.as_of(today)
-    state = _state_at(day_end(as_of, tz)).label("state")
+def scan_state_matrix(
+    scope: Scope, period: Period, as_of: date
+) -> dict[int, dict[str, dict[str, int]]]:
+    """{unit_id: {level: {state: n}}} of the hazards found in the period, by their
+    state at the end of ``as_of``, from the hazards (one grouped query): the
+    definition, and the answer for periods of ragged months. Hazards found after
+    ``as_of`` are not known yet, as in every other figure."""
+    state = _state_at(day_end(as_of, clock.tz())).label("state")
     rows = db.session.execute(
         sa.select(Hazard.unit_id, Hazard.level, state, sa.func.count())
         .where(
             _in_scope(scope),
             Hazard.status != _VOID,
             Hazard.found_on >= period.start,
-            Hazard.found_on <= period.end,
+            Hazard.found_on <= min(period.end, as_of),
         )
         .group_by(Hazard.unit_id, Hazard.level, state)
     ).all()
@@ -107,6 +107,21 @@ def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryR
         level_key = getattr(level, "value", level)
         matrix.setdefault(unit_id, {lv: {s: 0 for s in STATES} for lv in LEVELS})
         matrix[unit_id][level_key][state_value] = int(count)
+    return matrix
+
+
+def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryReport:
+    """Counts by unit × grade × state of hazards found in the period, and the major ones.
+
+    From the tallies for whole months (the hazards for other periods). Each unit
+    is counted alone (no double counting), so the table's total equals the
+    register's count for the scope and period.
+    """
+    tz = clock.tz()
+    as_of = period.as_of(today)
+    matrix = tally_state_matrix(scope, period, as_of)
+    if matrix is None:
+        matrix = scan_state_matrix(scope, period, as_of)
     unit_ids = sorted(matrix, key=lambda uid: scope.units[uid].code)
     major = _hazard_lines(
         sa.and_(
@@ -125,7 +140,8 @@ def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryR
         as_of=as_of,
         matrix=matrix,
         unit_ids=unit_ids,
-        figures=_found_figures(scope, period, as_of, tz),
+        figures=tally_found_figures(scope, period, as_of)
+        or _found_figures(scope, period, as_of, tz),
         major=major,
         majors=major_figures(scope, period, major, today=today, statutory=True),
     )

@@ -58,7 +58,44 @@ def _could_be_overdue(scope: Scope, as_ofs: Sequence[date], tz: ZoneInfo) -> Any
 def trend(
     scope: Scope, period: Period, *, today: date, months: int = TREND_MONTHS
 ) -> list[TrendPoint]:
-    """Found, closed and overdue (at month end, or as of today) per month (two queries).
+    """Found, closed and overdue (at month end, or as of today) per month, from the
+    tallies (one query over units × months, however many hazards)."""
+    from safety.services import tallies as t
+    from safety.services.reports.tally_figures import sum_tallies
+
+    spans = month_ends(period.as_of(today), months)
+    sums = sum_tallies(
+        scope,
+        [
+            ((t.FOUND, t.CLOSED), None, spans[0][0], spans[-1][1]),
+            ((t.LATE[1],), None, None, min(spans[-1][1], today)),
+        ],
+        by="month",
+    )
+    by_kind: dict[str, dict[date, int]] = {}
+    for (month, _level, kind), (n, _amount) in sums.items():
+        into = by_kind.setdefault(kind, {})
+        into[month] = into.get(month, 0) + n
+    late = sorted(by_kind.get(t.LATE[1], {}).items())
+    points = []
+    for first, last in spans:
+        points.append(
+            TrendPoint(
+                first,
+                last,
+                by_kind.get(t.FOUND, {}).get(first, 0),
+                by_kind.get(t.CLOSED, {}).get(first, 0),
+                sum(n for month, n in late if month <= first),
+            )
+        )
+    return points
+
+
+def scan_trend(
+    scope: Scope, period: Period, *, today: date, months: int = TREND_MONTHS
+) -> list[TrendPoint]:
+    """The trend from the hazards themselves (two queries): the definition the
+    tallies are tested against.
 
     Each hazard is put in buckets by SQL (the month it was found in, closed
     in, became overdue in, was resolved in) and the buckets are grouped, so

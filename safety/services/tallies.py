@@ -1,0 +1,262 @@
+"""The reports' tallies (models/tallies.py), kept in step with the hazards.
+
+What a hazard adds is a pure function of a few of its columns
+(:func:`deltas`); a flush that changes those columns takes away what the
+hazard added before and adds what it adds now, in the same transaction, so a
+report never sees a hazard change without its tallies. Bulk loads that write
+with Core (``demo scale``) call :func:`rebuild_tallies`. The definitions match
+the reports' SQL over the hazards (services/reports/common.py,
+services/overdue.py), which stays the reference: tests compare the two.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as FsaSession
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from safety import clock
+from safety.models import NO_COHORT, Hazard, HazardStatus, HazardTallyDay, HazardTallyMonth
+
+#: Flows: counted on one day.
+FOUND, VOID, CLOSED = "found", "void", "closed"
+#: Stocks: +1 on entering, -1 on leaving; the open states of the reports.
+OPEN_STATES = ("reported", "rectifying", "pending_verification")
+#: Overdue by at least k days (k = 1 is "overdue"); the ageing buckets are differences.
+LATE_DAYS = (1, 4, 8, 31)
+LATE = {k: f"late{k}" for k in LATE_DAYS}
+#: Cohort kinds: the state of a hazard found in the cohort month (closed included),
+#: closed by its deadline, and its funds from the day it was assigned.
+COHORT_STATES = ("reported", "rectifying", "pending_verification", "closed")
+COHORT = {state: f"c_{state}" for state in COHORT_STATES}
+ON_TIME, FUNDS = "c_on_time", "c_funds"
+
+#: Submitted and not sent back (services/overdue.py says the same for SQL).
+_RESOLVED = (
+    HazardStatus.PENDING_VERIFICATION,
+    HazardStatus.PENDING_WRITEOFF,
+    HazardStatus.CLOSED,
+)
+#: The columns the tallies depend on.
+COLUMNS = (
+    "unit_id",
+    "level",
+    "status",
+    "found_on",
+    "deadline",
+    "funds",
+    "assigned_at",
+    "submitted_at",
+    "closed_at",
+)
+
+
+#: (unit_id, level, kind, cohort, day, n, amount): what a hazard adds on a day.
+Delta = tuple[int, str, str, date, date, int, Decimal]
+_ZERO = Decimal("0")
+_NEVER = date.max
+
+
+def _local(instant: datetime | None, tz: ZoneInfo) -> date:
+    return _NEVER if instant is None else instant.astimezone(tz).date()
+
+
+def _value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def deltas(row: Any, tz: ZoneInfo) -> list[Delta]:
+    """What one hazard (anything with :data:`COLUMNS`) adds to the tallies.
+
+    Its state at the end of a day (services/reports/common.py's ``_state_at``)
+    is closed from the day it was closed, else pending from the day it was
+    submitted (if not sent back), else rectifying from the day it was assigned,
+    else reported: each state is one interval of days, and so is "overdue by at
+    least k days" (services/overdue.py's ``overdue_on_clause``).
+    """
+    status = _value(row.status)
+    unit, level, found = row.unit_id, _value(row.level), row.found_on
+    if status == HazardStatus.VOID:
+        return [(unit, level, VOID, NO_COHORT, found, 1, _ZERO)]
+    assigned = _local(row.assigned_at, tz)
+    submitted = _local(row.submitted_at, tz) if status in _RESOLVED else _NEVER
+    closed = _local(row.closed_at, tz)
+    cohort = found.replace(day=1)
+    out: list[Delta] = [(unit, level, FOUND, NO_COHORT, found, 1, _ZERO)]
+
+    def span(kind: str, group: date, first: date, end: date) -> None:
+        if first < end:
+            out.append((unit, level, kind, group, first, 1, _ZERO))
+            if end is not _NEVER:
+                out.append((unit, level, kind, group, end, -1, _ZERO))
+
+    if closed is not _NEVER:
+        out.append((unit, level, CLOSED, NO_COHORT, closed, 1, _ZERO))
+        if row.deadline is not None and closed <= row.deadline:
+            out.append((unit, level, ON_TIME, cohort, closed, 1, _ZERO))
+    if assigned is not _NEVER:
+        out.append((unit, level, FUNDS, cohort, assigned, 1, Decimal(str(row.funds or 0))))
+    states = {
+        "reported": (found, min(assigned, submitted, closed)),
+        "rectifying": (max(found, assigned), min(submitted, closed)),
+        "pending_verification": (max(found, submitted), closed),
+        "closed": (max(found, closed), _NEVER),
+    }
+    for state, (first, end) in states.items():
+        if state in OPEN_STATES:
+            span(state, NO_COHORT, first, end)
+        span(COHORT[state], cohort, first, end)
+    if row.deadline is not None and assigned is not _NEVER:
+        for k, kind in LATE.items():
+            span(
+                kind,
+                NO_COHORT,
+                max(found, row.deadline + timedelta(days=k), assigned),
+                min(closed, submitted),
+            )
+    return out
+
+
+def _sum(items: Iterable[Delta], sign: int, days: dict[tuple, list]) -> None:
+    for unit, level, kind, cohort, day, n, amount in items:
+        cell = days[(unit, level, kind, cohort, day)]
+        cell[0] += sign * n
+        if amount:
+            cell[1] += sign * amount
+
+
+def _months(days: dict[tuple, list]) -> dict[tuple, list]:
+    """The day cells summed by month (keyed by the month's first day)."""
+    months = _cells()
+    for (unit, level, kind, cohort, day), (n, amount) in days.items():
+        cell = months[(unit, level, kind, cohort, day.replace(day=1))]
+        cell[0] += n
+        cell[1] += amount
+    return months
+
+
+def _rows(cells: dict, ordered: bool = True) -> list[tuple[Any, ...]]:
+    """(unit_id, level, kind, cohort, month or day, n, amount), zeros left out; in key
+    order when ``ordered`` (concurrent writers then lock rows in one order)."""
+    items = sorted(cells.items()) if ordered else cells.items()
+    return [(*key, n, amount) for key, (n, amount) in items if n or amount]
+
+
+def _cells() -> defaultdict:
+    return defaultdict(lambda: [0, Decimal("0")])
+
+
+def _insert_sql(conn: Any, model: type, time_key: str, upsert: bool) -> str:
+    """Plain SQL for many rows at once (the driver's executemany, no per-row compiling)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = ("unit_id", "level", "kind", "cohort", time_key, "n", "amount")
+    sql = (
+        f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    if upsert:
+        sql += (
+            f" ON CONFLICT (unit_id, level, kind, cohort, {time_key}) DO UPDATE SET"
+            f" n = {model.__tablename__}.n + excluded.n,"
+            f" amount = {model.__tablename__}.amount + excluded.amount"
+        )
+    return sql
+
+
+def _write(conn: Any, rows: list[tuple[Any, ...]], model: type, key: str, upsert: bool) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":  # dates as ISO text and money as text, as SQLAlchemy does
+        rows = [(*r[:3], r[3].isoformat(), r[4].isoformat(), r[5], str(r[6])) for r in rows]
+    sql = _insert_sql(conn, model, key, upsert)
+    for start in range(0, len(rows), 10_000):
+        conn.exec_driver_sql(sql, rows[start : start + 10_000])
+
+
+def apply_deltas(conn: Any, removed: Iterable[Delta], added: Iterable[Delta]) -> None:
+    """Take ``removed`` away from the tallies and add ``added``, netted first
+    (keys sorted: concurrent writers lock rows in one order)."""
+    days = _cells()
+    _sum(removed, -1, days)
+    _sum(added, 1, days)
+    _write(conn, _rows(_months(days)), HazardTallyMonth, "month", upsert=True)
+    _write(conn, _rows(days), HazardTallyDay, "day", upsert=True)
+
+
+def _facts(conn: Any, where: Any) -> Iterator[Any]:
+    columns = [getattr(Hazard, name) for name in COLUMNS]
+    yield from conn.execute(sa.select(*columns).where(where)).yield_per(5000)
+
+
+def rebuild_tallies(conn: Any, tz: ZoneInfo | None = None) -> int:
+    """Recompute every tally from the hazards (after bulk loads and in migrations)."""
+    tz = tz or clock.tz()
+    conn.execute(sa.delete(HazardTallyMonth))
+    conn.execute(sa.delete(HazardTallyDay))
+    days = _cells()
+    count = 0
+    for row in _facts(conn, sa.true()):
+        _sum(deltas(row, tz), 1, days)
+        count += 1
+    _write(conn, _rows(_months(days), False), HazardTallyMonth, "month", upsert=False)
+    _write(conn, _rows(days, False), HazardTallyDay, "day", upsert=False)
+    return count
+
+
+# --- kept in step by the session ---------------------------------------------------
+
+_BEFORE = "tallies_before"
+
+
+def _changed(obj: Hazard) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in COLUMNS)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """Remember what the changed hazards added, read from the database before the write."""
+    ids = [
+        obj.id
+        for obj in list(session.dirty) + list(session.deleted)
+        if isinstance(obj, Hazard)
+        and obj.id is not None
+        and (obj in session.deleted or _changed(obj))
+    ]
+    touched = [obj for obj in session.new if isinstance(obj, Hazard)]
+    if not ids and not touched:
+        return
+    tz = clock.tz()
+    old = [d for row in _facts(session.connection(), Hazard.id.in_(ids)) for d in deltas(row, tz)]
+    session.info[_BEFORE] = (old, set(ids), touched)
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    """Add what the hazards add now; the difference is what changed."""
+    pending = session.info.pop(_BEFORE, None)
+    if pending is None:
+        return
+    old, ids, new_objects = pending
+    ids |= {obj.id for obj in new_objects if obj.id is not None}
+    ids -= {obj.id for obj in session.deleted if isinstance(obj, Hazard)}
+    tz = clock.tz()
+    conn = session.connection()
+    new = [d for row in _facts(conn, Hazard.id.in_(ids)) for d in deltas(row, tz)] if ids else []
+    apply_deltas(conn, old, new)
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_BEFORE, None)
+
+
+if not event.contains(FsaSession, "before_flush", _before_flush):
+    event.listen(FsaSession, "before_flush", _before_flush)
+    event.listen(FsaSession, "after_flush", _after_flush)
+    event.listen(FsaSession, "after_rollback", _forget)
