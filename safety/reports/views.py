@@ -34,7 +34,8 @@ from safety.services import notice_board, report_exports, reports
 from safety.services.errors import Forbidden, NotFound, ValidationError
 from safety.services.hazards import CATEGORY_LABELS
 
-#: Overdue lines the monthly page shows (the most overdue); the exports list all.
+#: Overdue lines the monthly page shows (the most overdue), and major hazards the
+#: monthly and statutory pages show (found first); the exports list all.
 MONTHLY_PAGE_LINES = 200
 #: Cases on the accountability page; the workbook has them all.
 ACCOUNTABILITY_PAGE_CASES = 200
@@ -472,7 +473,9 @@ def statutory():  # noqa: ANN201
         scope, period = _statutory_inputs()
     except ValidationError as error:
         return _render_error("reports/statutory.html", error, **_form_context())
-    report = reports.statutory_report(scope, period, today=clock.today())
+    report = reports.statutory_report(
+        scope, period, today=clock.today(), major_limit=MONTHLY_PAGE_LINES
+    )
     query = urlencode({"unit_id": scope.unit_id or "", "period": period.key})
     return render_template(
         "reports/statutory.html",

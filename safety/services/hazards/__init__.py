@@ -14,7 +14,6 @@ that changes a hazard also moves the reports' tallies (services/tallies.py).
 """
 
 from safety.services import tallies as _tallies  # noqa: F401  (registers the session hooks)
-
 from safety.services.hazards.actions import (
     ACTION_NAMES,
     ACTIONS,

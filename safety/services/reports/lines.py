@@ -168,16 +168,29 @@ def overdue_hazards(scope: Scope, *, on: date, limit: int | None = None) -> list
     return lines
 
 
-def major_hazards(scope: Scope, period: Period, *, today: date) -> list[HazardLine]:
-    """Major hazards found in the period or still open at its as-of date (one query)."""
-    tz = clock.tz()
-    as_of = period.as_of(today)
-    state = _state_at(day_end(as_of, tz))
-    where = sa.and_(
+def _major_where(scope: Scope, period: Period, as_of: date) -> Any:
+    state = _state_at(day_end(as_of, clock.tz()))
+    return sa.and_(
         _in_scope(scope),
         Hazard.level == HazardLevel.MAJOR,
         Hazard.status != _VOID,
         Hazard.found_on <= as_of,
         sa.or_(Hazard.found_on >= period.start, state.in_(OPEN_STATES)),
     )
-    return _hazard_lines(where, as_of, order=[Hazard.found_on])
+
+
+def major_hazards(
+    scope: Scope, period: Period, *, today: date, limit: int | None = None
+) -> list[HazardLine]:
+    """Major hazards found in the period or still open at its as-of date, oldest
+    first (``limit``: only the first so many; one query)."""
+    as_of = period.as_of(today)
+    return _hazard_lines(
+        _major_where(scope, period, as_of), as_of, order=[Hazard.found_on], limit=limit
+    )
+
+
+def count_major_hazards(scope: Scope, period: Period, *, today: date) -> int:
+    """How many :func:`major_hazards` lists without a limit (one count)."""
+    where = _major_where(scope, period, period.as_of(today))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Hazard).where(where)) or 0

@@ -16,7 +16,13 @@ from safety.models import (
 from safety.services.reports.common import _VOID, LEVELS, STATES, _in_scope, _state_at
 from safety.services.reports.dashboard import Dashboard, dashboard
 from safety.services.reports.figures import Figures, _found_figures
-from safety.services.reports.lines import HazardLine, _hazard_lines, major_hazards, overdue_hazards
+from safety.services.reports.lines import (
+    HazardLine,
+    _hazard_lines,
+    count_major_hazards,
+    major_hazards,
+    overdue_hazards,
+)
 from safety.services.reports.major_figures import MajorFigures, major_figures
 from safety.services.reports.periods import Period, Scope, day_end
 from safety.services.reports.tally_figures import tally_found_figures, tally_state_matrix
@@ -29,6 +35,8 @@ class MonthlyReport:
     overdue: list[HazardLine]
     #: 五落实 of the major hazards, listed and written-off counts (major_figures.py).
     majors: MajorFigures | None = None
+    #: All the major hazards ``major`` would list without the page's cap.
+    major_total: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -40,16 +48,20 @@ def monthly_report(
 ) -> MonthlyReport:
     """The monthly meeting report: dashboard figures plus the hazards to answer for.
 
-    ``overdue_limit`` caps the overdue list (the page); the exports take it all.
-    ``figures.overdue`` always counts every one.
+    ``overdue_limit`` caps the overdue and the major lists (the page); the exports
+    take them all. ``figures.overdue`` and ``major_total`` always count every one.
     """
     board = dashboard(scope, period, today=today)
-    major = major_hazards(scope, period, today=today)
+    major = major_hazards(scope, period, today=today, limit=overdue_limit)
+    total = len(major)
+    if overdue_limit is not None and total >= overdue_limit:
+        total = count_major_hazards(scope, period, today=today)
     return MonthlyReport(
         dashboard=board,
         major=major,
         overdue=overdue_hazards(scope, on=board.as_of, limit=overdue_limit),
         majors=major_figures(scope, period, major, today=today),
+        major_total=total,
     )
 
 
@@ -78,6 +90,11 @@ class StatutoryReport:
 
     def level_total(self, level: str) -> int:
         return sum(self.unit_total(uid, level) for uid in self.unit_ids)
+
+    @property
+    def major_total(self) -> int:
+        """All the major hazards found in the period (``major`` may be capped)."""
+        return self.level_total("major")
 
     @property
     def is_empty(self) -> bool:
@@ -110,7 +127,9 @@ def scan_state_matrix(
     return matrix
 
 
-def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryReport:
+def statutory_report(
+    scope: Scope, period: Period, *, today: date, major_limit: int | None = None
+) -> StatutoryReport:
     """Counts by unit × grade × state of hazards found in the period, and the major ones.
 
     From the tallies for whole months (the hazards for other periods). Each unit
@@ -133,6 +152,7 @@ def statutory_report(scope: Scope, period: Period, *, today: date) -> StatutoryR
         ),
         as_of,
         order=[Hazard.found_on],
+        limit=major_limit,
     )
     return StatutoryReport(
         scope=scope,
