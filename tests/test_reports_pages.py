@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
+from safety.services import reports as reports_service
 from tests import report_data
 
 #: 10:00 in Shanghai on 2026-04-05: March is over.
@@ -212,6 +213,42 @@ def test_the_monthly_page_caps_the_overdue_list_the_exports_keep_it_all(
     book = load_workbook(BytesIO(signed_in.get(f"/reports/monthly.xlsx?{query}").data))
     numbers = {c.value for row in book.worksheets[3].iter_rows() for c in row}
     assert {h[k].number for k in ("H4", "H5", "H6", "H7")} <= numbers
+
+
+def test_the_monthly_and_statutory_pages_cap_the_major_list_the_exports_keep_it_all(
+    signed_in: Any, ds: report_data.DataSet, monkeypatch: Any
+) -> None:
+    """The generated 100k register has thousands of open major hazards: the pages
+    show the ones found first and the total; the workbooks list them all."""
+    from safety.reports import views
+
+    report_data.add_filler(ds.units["A1"], ds.posts["A1"], 36, start=date(2025, 1, 5))
+    query = f"unit_id={ds.units['G'].id}&period=2026-03"
+    pages = {
+        "monthly": ("/reports/monthly", "monthly-major"),
+        "statutory": ("/reports/statutory", "statutory-major"),
+    }
+    for name, (path, table_id) in pages.items():
+        period = "2026-03" if name == "monthly" else "2025"
+        url = f"{path}?unit_id={ds.units['G'].id}&period={period}"
+        whole = signed_in.get(url).get_data(as_text=True)
+        assert f'id="{table_id}-cap"' not in whole
+        total = whole.split(f'id="{table_id}"')[1].split("</table>")[0].count("<tr>") - 1
+        assert total >= 3, name
+        monkeypatch.setattr(views, "MONTHLY_PAGE_LINES", 2)
+        html = signed_in.get(url).get_data(as_text=True)
+        table = html.split(f'id="{table_id}"')[1].split("</table>")[0]
+        assert table.count("<tr>") == 1 + 2
+        assert f"显示最早发现的 2 项，共 {total} 项重大隐患" in html, name
+        monkeypatch.undo()
+    book = load_workbook(BytesIO(signed_in.get(f"/reports/monthly.xlsx?{query}").data))
+    cells = [c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    majors = reports_service.major_hazards(
+        reports_service.resolve_scope(ds.units["G"].id),
+        reports_service.month_period(2026, 3),
+        today=report_data.TODAY,
+    )
+    assert len(majors) >= 3 and {line.number for line in majors} <= set(cells)
 
 
 def test_the_accountability_page_caps_its_cases_the_workbook_keeps_them_all(
