@@ -244,6 +244,23 @@ def _case(line: HazardLine, start: date, end: date, ev: _Evidence) -> Accountabi
     return AccountabilityCase(line, start, end, spans, _gaps(start, end, covered), others)
 
 
+def _overdue_spans(
+    where: Any, within: Period | None, last: date, tz: Any, limit: int | None
+) -> list[tuple[HazardLine, tuple[date, date]]]:
+    """The hazards of ``where`` by deadline with their overdue window, the first
+    ``limit`` of them (read in batches, so a page does not load the whole register)."""
+    batch = None if limit is None else limit + 20
+    spans: list[tuple[HazardLine, tuple[date, date]]] = []
+    offset = 0
+    while True:
+        lines = _hazard_lines(where, last, order=[Hazard.deadline], limit=batch, offset=offset)
+        windows = _windows(lines, within, last, tz)
+        spans += [(line, w) for line in lines if (w := windows[line.id]) is not None]
+        if batch is None or len(lines) < batch or len(spans) >= batch - 20:
+            return spans if limit is None else spans[:limit]
+        offset += batch
+
+
 def accountability(
     scope: Scope | None,
     period: Period | None,
@@ -271,15 +288,12 @@ def accountability(
         assert scope is not None and period is not None
         last = period.as_of(today)
         where, within = _overdue_where(scope, period, last, tz), period
-    lines = _hazard_lines(where, last, order=[Hazard.deadline])
-    if hazard_id is not None and not lines:
+    spans = _overdue_spans(where, within, last, tz, limit)
+    if hazard_id is not None and not spans and not _hazard_lines(where, last):
         raise ValidationError({"hazard_id": _("No such hazard: %(id)s.", id=hazard_id)})
-    windows = _windows(lines, within, last, tz)
-    spans = [(line, w) for line in lines if (w := windows[line.id]) is not None]
     if not spans:
         return []
     if limit is not None:
-        spans = spans[:limit]
         where = Hazard.id.in_([line.id for line, _w in spans])
     lo = min(w[0] for _line, w in spans)
     hi = max(w[1] for _line, w in spans)

@@ -72,7 +72,12 @@ class HazardLine:
 
 
 def _hazard_lines(
-    where: Any, as_of: date, *, order: Sequence[Any] = (), limit: int | None = None
+    where: Any,
+    as_of: date,
+    *,
+    order: Sequence[Any] = (),
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[HazardLine]:
     tz = clock.tz()
     state = _state_at(day_end(as_of, tz)).label("state")
@@ -101,6 +106,7 @@ def _hazard_lines(
         .where(where)
         .order_by(*order, Hazard.id)
         .limit(limit)
+        .offset(offset or None)
     ).all()
     lines = []
     for row in rows:
