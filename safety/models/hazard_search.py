@@ -8,7 +8,8 @@ table; with them the cost of a page stays flat as the register grows:
   ``ILIKE '%q%'`` directly);
 - SQLite: an FTS5 trigram table over the same columns, kept current by
   triggers (the list uses it as a prefilter and re-checks with LIKE);
-- both: an expression index matching the deadline sort exactly.
+- both: expression indexes matching the deadline sort exactly (alone, and
+  after status, level, or accountable post and status).
 
 They are created with the ``hazards`` table (``create_all``, tests) and by the
 migration ``scale_1`` (which repeats this SQL: migrations must not import the
@@ -52,9 +53,19 @@ SQLITE_CREATE = [
     f"VALUES ('delete', old.id, {_OLD}); "
     f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
 ]
+#: Deadline-sorted indexes: name → the columns before the sort key (then ``id``).
+#: A filter on those columns sorted by deadline walks its own slice of one of
+#: these (status or level filter, My work's hazards of a post), with few or
+#: no hits as with many (migrations ``scale_1`` and ``0016_p1``).
+DEADLINE_SORT_INDEXES = {
+    DEADLINE_SORT_INDEX: "",
+    "ix_hazards_status_deadline_sort": "status, ",
+    "ix_hazards_level_deadline_sort": "level, ",
+    "ix_hazards_post_status_deadline_sort": "accountable_post_id, status, ",
+}
 BOTH_CREATE = [
-    f"CREATE INDEX IF NOT EXISTS {DEADLINE_SORT_INDEX} ON hazards "
-    f"(coalesce(deadline, {FAR_FUTURE_SQL}), id)",
+    f"CREATE INDEX IF NOT EXISTS {name} ON hazards ({lead}coalesce(deadline, {FAR_FUTURE_SQL}), id)"
+    for name, lead in DEADLINE_SORT_INDEXES.items()
 ]
 SQLITE_DROP = [
     f"DROP TRIGGER IF EXISTS {FTS_TABLE}_ai",
@@ -73,7 +84,7 @@ def create_statements(dialect: str) -> list[str]:
 def is_search_object(name: str | None) -> bool:
     """True for the objects above (and FTS5's shadow tables): not in the models."""
     return bool(name) and (
-        name in (DEADLINE_SORT_INDEX, TRIGRAM_INDEX) or name.startswith(FTS_TABLE)
+        name in DEADLINE_SORT_INDEXES or name == TRIGRAM_INDEX or name.startswith(FTS_TABLE)
     )
 
 

@@ -47,6 +47,10 @@ class Hazard(IdMixin, CreatedMixin, Base):
         # A level filter (major hazards are few) in found-date order.
         sa.Index("ix_hazards_level_found", "level", "found_on", "id"),
         sa.Index("ix_hazards_found_on", "found_on", "id"),
+        # My work: hazards to verify, oldest submission first (migration 0016).
+        sa.Index("ix_hazards_status_submitted", "status", "submitted_at", "id"),
+        # My work: open extension requests (few) in date order (migration 0016).
+        sa.Index("ix_hazards_extension_requested", "extension_requested", "id"),
         sa.Index("ix_hazards_closed_at", "closed_at"),  # reports: closed since a date
         # reports' trend, read from the index alone (migration 0014)
         sa.Index(

@@ -91,16 +91,43 @@ def filtered_query(
             sa.or_(Hazard.reporter_id == user.id, Hazard.accountable_post_id.in_(held))
         )
     if filters.q and filters.q.strip():
-        stmt = stmt.where(search_clause(filters.q.strip()))
+        text = filters.q.strip()
+        phrase = _fts_phrase(text)
+        if phrase is not None:
+            # Joined rather than ``id IN (…)``, which read every hit before the
+            # first row (7 ms for 12,500 hits at 100k): the FTS table hands out
+            # its rows in rowid order, so a page sorted by it stops early.
+            stmt = stmt.join(_FTS, _FTS.c.rowid == Hazard.id).where(
+                sa.literal_column(FTS_TABLE).op("MATCH")(phrase)
+            )
+        stmt = stmt.where(search_clause(text))
     return stmt
+
+
+#: The SQLite FTS5 trigram table over the searched columns (rowid = hazard id).
+_FTS = sa.table(FTS_TABLE, sa.column("rowid"))
+
+
+def _fts_phrase(text: str) -> str | None:
+    """The FTS5 phrase narrowing a search on SQLite; None where it is not used.
+
+    Trigrams need 3 characters; a whole number goes by its unique index.
+    """
+    if len(text) < 3 or _WHOLE_NUMBER.fullmatch(text):
+        return None
+    if db.session.get_bind().dialect.name != "sqlite":
+        return None
+    return '"' + text.replace('"', '""') + '"'
 
 
 def search_clause(text: str) -> sa.ColumnElement[bool]:
     """Case-insensitive (ASCII) substring of number, title, description or location.
 
     Index-backed from 3 characters (trigrams need 3): PostgreSQL's GIN trigram
-    index serves the ILIKE itself; on SQLite the FTS5 trigram table narrows the
-    rows first and the LIKE re-checks them, so results are exactly the ILIKE's.
+    index serves the ILIKE itself; on SQLite :func:`filtered_query` joins the
+    FTS5 trigram table, which narrows the rows first, and this LIKE re-checks
+    them, so results are exactly the ILIKE's (a number equal to the text
+    contains it, so the FTS table has it too).
     A whole hazard number (``YH-2026-0012``, any case) finds that hazard through
     the unique index alone: its trigrams ("YH-", "202"…) are in every row, so
     the trigram index cannot narrow it and the planner would scan the table.
@@ -111,14 +138,6 @@ def search_clause(text: str) -> sa.ColumnElement[bool]:
     like = sa.or_(*(col.ilike(pattern, escape="\\") for col in _SEARCHED))
     if len(text) < 3:
         return like
-    if db.session.get_bind().dialect.name == "sqlite":
-        phrase = '"' + text.replace('"', '""') + '"'
-        hits = (
-            sa.select(sa.column("rowid"))
-            .select_from(sa.table(FTS_TABLE))
-            .where(sa.literal_column(FTS_TABLE).op("MATCH")(phrase))
-        )
-        like = sa.and_(Hazard.id.in_(hits), like)
     if text.isascii():
         return sa.or_(Hazard.number == text.upper(), like)
     return like
@@ -185,6 +204,9 @@ def list_hazards(
         # Overdue hazards all have a deadline: the same order, served by
         # ix_hazards_status_deadline instead of sorting every overdue hazard.
         keys = [Hazard.deadline, Hazard.id]
+    if sort == "id" and filters.q and _fts_phrase(filters.q.strip()) is not None:
+        # The same order (rowid = id), in which the joined FTS table reads.
+        keys = [_FTS.c.rowid]
     stmt = filtered_query(filters, user=user, today=today, subtree=subtree).options(
         joinedload(Hazard.unit), joinedload(Hazard.accountable_post)
     )

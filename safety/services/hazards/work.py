@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from safety import permissions
 from safety.extensions import db
 from safety.models import Hazard, HazardLevel, HazardStatus, Post, ResponsibilityKind, User
-from safety.services.hazards.lists import FAR_FUTURE, status_counts
+from safety.services.hazards.lists import DEADLINE_KEY, status_counts
 from safety.services.org import holders_on
 from safety.services.overdue import overdue_clause
 
@@ -51,12 +51,18 @@ def my_work(user: User, *, today: date, limit: int = 20) -> MyWork:
     def fetch(stmt: sa.Select) -> list[Hazard]:
         return list(db.session.scalars(stmt.options(*load).limit(limit)))
 
-    deadline_order = (sa.func.coalesce(Hazard.deadline, FAR_FUTURE), Hazard.id)
+    # The deadline sort key as ix_hazards_post_status_deadline_sort spells it (a
+    # bound date did not match it: every hazard of the post was sorted).
+    deadline_order = (DEADLINE_KEY, Hazard.id)
     mine = sa.select(Hazard).where(
         Hazard.status == S.RECTIFYING, Hazard.accountable_post_id.in_(held or [-1])
     )
     to_rectify = fetch(mine.order_by(*deadline_order))
-    overdue = fetch(mine.where(overdue_clause(today)).order_by(*deadline_order))
+    # Overdue, and the same said on the sort key: a range of the post's slice of
+    # that index (SQLite otherwise read every overdue hazard and sorted them).
+    overdue = fetch(
+        mine.where(overdue_clause(today), today > DEADLINE_KEY).order_by(*deadline_order)
+    )
 
     pending = sa.select(Hazard).where(
         Hazard.status == S.PENDING_VERIFICATION, permissions.verify_clause(user, today)
