@@ -6,7 +6,7 @@ hazards already in the register and kept in step by the session afterwards
 (services/tallies.py).
 
 Revision ID: tallies_1
-Revises: lead_1
+Revises: 0016_p1
 Create Date: 2026-11-30 23:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "tallies_1"
-down_revision = "lead_1"
+down_revision = "0016_p1"
 branch_labels = None
 depends_on = None
 
