@@ -21,6 +21,7 @@ scheduler_cli = AppGroup("scheduler", help="The job scheduler.")
 audit_cli = AppGroup("audit", help="The audit log.")
 backup_cli = AppGroup("backup", help="Backups of the database and the photos.")
 criteria_cli = AppGroup("criteria", help="Major-hazard criteria (判定标准).")
+reports_cli = AppGroup("reports", help="The reports' pre-aggregated tallies.")
 
 
 def _fail(message: str) -> None:
@@ -207,6 +208,27 @@ def serve(host: str, port: int) -> None:
     run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
+@reports_cli.command("check")
+def reports_check() -> None:
+    """Compare the tallies with a fresh count of the hazards; non-zero when they differ."""
+    from safety.extensions import db
+    from safety.services.tallies import count_differences
+
+    differ = count_differences(db.session.connection())
+    db.session.rollback()
+    if differ:
+        _fail(f"{differ} tally cells differ from the hazards; run `flask reports rebuild`.")
+    click.echo("The report tallies match the hazards.")
+
+
+@reports_cli.command("rebuild")
+def reports_rebuild() -> None:
+    """Count every hazard into the report tallies again."""
+    from safety.services.tallies import recount_tallies
+
+    click.echo(f"Counted {recount_tallies()} hazards into the report tallies.")
+
+
 def register_cli(app: Flask) -> None:
     for group in (
         demo_cli,
@@ -217,6 +239,7 @@ def register_cli(app: Flask) -> None:
         audit_cli,
         backup_cli,
         criteria_cli,
+        reports_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(serve)

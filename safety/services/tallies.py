@@ -211,6 +211,45 @@ def rebuild_tallies(conn: Any, tz: ZoneInfo | None = None) -> int:
     return count
 
 
+def _stored(conn: Any, model: type, key: str) -> dict[tuple, tuple[int, Decimal]]:
+    columns = [model.unit_id, model.level, model.kind, model.cohort, getattr(model, key)]
+    rows = conn.execute(
+        sa.select(*columns, model.n, model.amount).where(sa.or_(model.n != 0, model.amount != 0))
+    )
+    return {tuple(r[:5]): (int(r[5]), Decimal(str(r[6])).quantize(Decimal("0.01"))) for r in rows}
+
+
+def count_differences(conn: Any, tz: ZoneInfo | None = None) -> int:
+    """Tally cells that differ from a fresh count (0 when they are in step)."""
+    tz = tz or clock.tz()
+    days = _cells()
+    for row in _facts(conn, sa.true()):
+        _sum(deltas(row, tz), 1, days)
+    differ = 0
+    for model, key, cells in (
+        (HazardTallyMonth, "month", _months(days)),
+        (HazardTallyDay, "day", days),
+    ):
+        fresh = {
+            k: (n, Decimal(amount).quantize(Decimal("0.01")))
+            for k, (n, amount) in cells.items()
+            if n or amount
+        }
+        stored = _stored(conn, model, key)
+        differ += sum(1 for k in fresh.keys() | stored.keys() if fresh.get(k) != stored.get(k))
+    return differ
+
+
+def recount_tallies() -> int:
+    """Rebuild the tallies and commit (after hazards were written past the session,
+    or after ``TIMEZONE`` changed); the number of hazards counted."""
+    from safety.extensions import db
+
+    count = rebuild_tallies(db.session.connection())
+    db.session.commit()
+    return count
+
+
 # --- kept in step by the session ---------------------------------------------------
 
 _BEFORE = "tallies_before"
