@@ -37,6 +37,14 @@ OPEN_STATUSES = (
 )
 
 
+#: The columns of ``ix_hazards_found_cover``: what the reports ask of the hazards
+#: found in a period.
+FOUND_COVER = (
+    *("found_on", "status", "unit_id", "level", "category", "deadline", "repeat"),
+    *("assigned_at", "submitted_at", "closed_at"),
+)
+
+
 class Hazard(IdMixin, CreatedMixin, Base):
     __tablename__ = "hazards"
     __table_args__ = (
@@ -52,11 +60,9 @@ class Hazard(IdMixin, CreatedMixin, Base):
         # My work: open extension requests (few) in date order (migration 0016).
         sa.Index("ix_hazards_extension_requested", "extension_requested", "id"),
         sa.Index("ix_hazards_closed_at", "closed_at"),  # reports: closed since a date
-        # reports' trend, read from the index alone (migration 0014)
-        sa.Index(
-            "ix_hazards_found_cover",
-            *("found_on", "status", "unit_id", "level", "assigned_at", "submitted_at", "closed_at"),
-        ),
+        # the hazards found in a period (categories, repeats, ragged periods), read
+        # from the index alone (migrations 0014, 0018)
+        sa.Index("ix_hazards_found_cover", *FOUND_COVER),
         sa.Index("ix_hazards_closed_cover", "closed_at", "status", "unit_id"),
         sa.Index(
             "ix_hazards_deadline_cover",
