@@ -230,3 +230,19 @@ def test_the_cli_checks_and_rebuilds_the_tallies(ds: report_data.DataSet, runner
     assert runner.invoke(args=["reports", "check"]).exit_code == 0
     db.session.remove()
     assert _assert_figures_equal_the_scans([reports.resolve_scope(None)]) > 10
+
+
+def test_the_major_count_from_the_tallies_is_the_lists_length(ds: report_data.DataSet) -> None:
+    from safety.services.reports.lines import major_hazards, scan_count_major_hazards
+    from safety.services.reports.tally_figures import tally_count_majors
+
+    counted = 0
+    for scope in _scopes(ds):
+        for today in TODAYS:
+            for period in _periods(today):
+                listed = len(major_hazards(scope, period, today=today))
+                assert scan_count_major_hazards(scope, period, today=today) == listed
+                tallied = tally_count_majors(scope, period, period.as_of(today))
+                assert tallied in (None, listed), (scope.unit_id, today, period.key)
+                counted += tallied is not None and listed > 0
+    assert counted > 10

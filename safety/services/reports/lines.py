@@ -197,6 +197,17 @@ def major_hazards(
 
 
 def count_major_hazards(scope: Scope, period: Period, *, today: date) -> int:
-    """How many :func:`major_hazards` lists without a limit (one count)."""
+    """How many :func:`major_hazards` lists without a limit (from the tallies for
+    whole months, else one count)."""
+    from safety.services.reports.tally_figures import tally_count_majors
+
+    counted = tally_count_majors(scope, period, period.as_of(today))
+    if counted is not None:
+        return counted
+    return scan_count_major_hazards(scope, period, today=today)
+
+
+def scan_count_major_hazards(scope: Scope, period: Period, *, today: date) -> int:
+    """The same count from the hazards (the definition; ragged periods)."""
     where = _major_where(scope, period, period.as_of(today))
     return db.session.scalar(sa.select(sa.func.count()).select_from(Hazard).where(where)) or 0

@@ -287,3 +287,32 @@ def tally_state_matrix(
         cells = matrix.setdefault(unit, {lv: {s: 0 for s in STATES} for lv in LEVELS})
         cells[level][state_of[kind]] += n
     return matrix
+
+
+def tally_count_majors(scope: Scope, period: Period, as_of: date) -> int | None:
+    """Major hazards found in the period or open at ``as_of`` (the monthly report's
+    list), counted from the tallies: those found by ``as_of`` plus those open then
+    that were found earlier. None for periods of ragged months."""
+    if not whole_months(period):
+        return None
+    cohorts = (period.start, period.end.replace(day=1))
+    open_cohort = tuple(t.COHORT[state] for state in t.OPEN_STATES)
+    sums = sum_tallies(
+        scope,
+        [
+            ((t.FOUND,), None, period.start, as_of),
+            (t.OPEN_STATES, None, None, as_of),
+            (open_cohort, cohorts, None, as_of),
+        ],
+    )
+    found = opened = open_found_in_period = 0
+    for (_unit, level, kind), (n, _amount) in sums.items():
+        if level != "major":
+            continue
+        if kind == t.FOUND:
+            found += n
+        elif kind in t.OPEN_STATES:
+            opened += n
+        else:
+            open_found_in_period += n
+    return found + opened - open_found_in_period
