@@ -26,3 +26,33 @@ def count_statements() -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+
+@contextmanager
+def hazard_selects() -> Iterator[list[tuple[str, Any]]]:
+    """The SELECTs on hazards run inside the block, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def listener(conn: Any, cursor: Any, statement: str, params: Any, *_a: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM hazards" in statement:
+            seen.append((statement, params))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def explain(statement: str, params: Any) -> str:
+    """The plan of ``statement``: SQLite's EXPLAIN QUERY PLAN, or PostgreSQL's
+    EXPLAIN with sequential and bitmap scans off (test tables are tiny)."""
+    db.session.rollback()  # SQLite: the session's write lock would block this connection
+    sqlite = db.engine.dialect.name == "sqlite"
+    with db.engine.connect() as conn:
+        if not sqlite:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+        prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+        rows = conn.exec_driver_sql(prefix + statement, params)
+        return "\n".join(str(row[-1] if sqlite else row[0]) for row in rows)

@@ -9,49 +9,23 @@ from ``ix_hazards_found_cover`` alone (migration 0018).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from safety.extensions import db
 from safety.services import reports
 from safety.services.hazards.report import count_repeats
 from tests import report_data
-
-
-@contextmanager
-def _recorded() -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def listener(conn: Any, cursor: Any, statement: str, params: Any, *_a: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM hazards" in statement:
-            seen.append((statement, params))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
+from tests.sql_counting import explain, hazard_selects
 
 
 def _plan(run: Callable[[], Any]) -> str:
-    with _recorded() as seen:
+    with hazard_selects() as seen:
         run()
     assert len(seen) == 1
-    statement, params = seen[0]
-    db.session.rollback()  # SQLite: let the EXPLAIN's connection begin
-    sqlite = db.engine.dialect.name == "sqlite"
-    with db.engine.connect() as conn:
-        if not sqlite:
-            conn.exec_driver_sql("SET enable_seqscan = off")  # tables this small
-            conn.exec_driver_sql("SET enable_bitmapscan = off")
-        rows = conn.exec_driver_sql(
-            ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, params
-        )
-        return "\n".join(str(row[-1] if sqlite else row[0]) for row in rows)
+    return explain(*seen[0])
 
 
 @pytest.mark.parametrize("unit", [None, "A"])
