@@ -174,6 +174,13 @@ def _insert_sql(conn: Any, model: type, time_key: str, upsert: bool) -> str:
 def _write(conn: Any, rows: list[tuple[Any, ...]], model: type, key: str, upsert: bool) -> None:
     if not rows:
         return
+    if conn.dialect.name == "postgresql" and not upsert:  # a rebuild: COPY is many times faster
+        sql = f"COPY {model.__tablename__} (unit_id, level, kind, cohort, {key}, n, amount)"
+        cursor = conn.connection.dbapi_connection.cursor()
+        with cursor, cursor.copy(sql + " FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     if conn.dialect.name == "sqlite":  # dates as ISO text and money as text, as SQLAlchemy does
         rows = [(*r[:3], r[3].isoformat(), r[4].isoformat(), r[5], str(r[6])) for r in rows]
     sql = _insert_sql(conn, model, key, upsert)
