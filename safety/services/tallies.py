@@ -268,7 +268,13 @@ def _changed(obj: Hazard) -> bool:
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """Remember what the changed hazards added, read from the database before the write."""
+    """Remember what the changed hazards added, read from the database before the write.
+
+    Statements that write hazards past the session (``sa.update(Hazard)``) are
+    not seen: the services use them only for columns the tallies ignore
+    (the version guard in hazards/loop.py).
+    """
+    session.info.pop(_BEFORE, None)  # a flush that failed half-way left its note
     ids = [
         obj.id
         for obj in list(session.dirty) + list(session.deleted)
