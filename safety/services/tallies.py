@@ -286,7 +286,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     if not ids and not touched:
         return
     tz = clock.tz()
-    old = [d for row in _facts(session.connection(), Hazard.id.in_(ids)) for d in deltas(row, tz)]
+    rows = _facts(session.connection(), Hazard.id.in_(ids)) if ids else []
+    old = [d for row in rows for d in deltas(row, tz)]
     session.info[_BEFORE] = (old, set(ids), touched)
 
 
