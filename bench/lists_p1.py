@@ -9,6 +9,7 @@ Extra measures: level and status filters sorted by deadline.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -20,6 +21,9 @@ import sqlalchemy as sa
 from bench import scale
 
 REPEAT = int(os.environ.get("SAFETY_BENCH_REPEAT") or 5)
+#: ``SAFETY_P1_GC=0``: collect before each run and none during it (GC pauses
+#: otherwise land, always on the same measures, in the p95).
+NO_GC = os.environ.get("SAFETY_P1_GC") == "0"
 DIR = Path(os.environ.get("SAFETY_P1_DIR", "/work/tmp/p1-dbs"))
 
 
@@ -78,6 +82,8 @@ def measure(kind: str, size: int, names: list[str], explain: bool) -> None:
     from safety.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri(kind, size), "SECRET_KEY": "bench"})
+    if NO_GC:
+        gc.disable()
     with app.test_request_context():
         for name, run in measures().items():
             if names and name not in names:
@@ -85,6 +91,8 @@ def measure(kind: str, size: int, names: list[str], explain: bool) -> None:
             times = []
             for attempt in range(REPEAT + 1):
                 db.session.remove()
+                if NO_GC:
+                    gc.collect()
                 with scale.Recorder(db.engine) as rec:
                     started = time.perf_counter()
                     run()
