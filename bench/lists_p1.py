@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ REPEAT = int(os.environ.get("SAFETY_BENCH_REPEAT") or 5)
 #: ``SAFETY_P1_GC=0``: collect before each run and none during it (GC pauses
 #: otherwise land, always on the same measures, in the p95).
 NO_GC = os.environ.get("SAFETY_P1_GC") == "0"
-DIR = Path(os.environ.get("SAFETY_P1_DIR", "/work/tmp/p1-dbs"))
+DIR = Path(os.environ.get("SAFETY_P1_DIR") or Path(tempfile.gettempdir()) / "safety-p1-dbs")
 
 
 def uri(kind: str, size: int) -> str:
