@@ -8,7 +8,6 @@ deadline index, for a filter with no hits) before the first one shown.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from safety.models import Hazard, HazardLevel, HazardStatus, Post, PostHolder, U
 from safety.services import hazards as svc
 from tests import builders
 from tests.builders import NOW, TODAY
+from tests.sql_counting import explain, hazard_selects
 
 S = HazardStatus
 
@@ -38,37 +38,12 @@ def _sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
 
-def _explain(statement: str, params: Any) -> str:
-    prefix = "EXPLAIN QUERY PLAN " if _sqlite() else "EXPLAIN "
-    with db.engine.connect() as conn:
-        if not _sqlite():
-            conn.exec_driver_sql("SET enable_seqscan = off")  # tables this small
-        rows = conn.exec_driver_sql(prefix + statement, params)
-        return "\n".join(str(row[-1] if _sqlite() else row[0]) for row in rows)
-
-
-@contextmanager
-def _recorded() -> Iterator[list[tuple[str, Any]]]:
-    """The SELECTs on hazards run inside the block, with their parameters."""
-    seen: list[tuple[str, Any]] = []
-
-    def listener(conn: Any, cursor: Any, statement: str, params: Any, *_a: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM hazards" in statement:
-            seen.append((statement, params))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-
-
 def _page_plan(**filters: Any) -> str:
-    with _recorded() as seen:
+    with hazard_selects() as seen:
         svc.list_hazards(svc.HazardFilters(**filters), user=None, today=TODAY)
     db.session.commit()
     assert len(seen) == 1, seen
-    return _explain(*seen[0])
+    return explain(*seen[0])
 
 
 def _ids(**filters: Any) -> list[int]:
@@ -167,11 +142,11 @@ def test_my_work_lists_read_indexes_in_their_order(app: Any) -> None:
     today = clock.local_date(NOW)
     with current_app.test_request_context():
         officer = _workshop_officer()
-        with _recorded() as seen:
+        with hazard_selects() as seen:
             svc.my_work(officer, today=today)
         db.session.commit()
         plans = [
-            (statement.split("ORDER BY")[1].strip(), _explain(statement, params))
+            (statement.split("ORDER BY")[1].strip(), explain(statement, params))
             for statement, params in seen
             if "ORDER BY" in statement
         ]
