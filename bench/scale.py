@@ -112,9 +112,12 @@ def build(uri: str, hazards: int, people: int) -> Any:
         scale_demo(hazards=hazards, people=people, seed=1, now=NOW)
         db.session.remove()
         # fresh statistics and visibility maps, as autovacuum leaves them after a bulk load
-        sql = "ANALYZE" if db.engine.dialect.name == "sqlite" else "VACUUM ANALYZE"
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(sql)
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.begin() as conn:  # in a transaction the app's BEGIN commits
+                conn.exec_driver_sql("ANALYZE")
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
         print(f"    built {hazards} hazards in {time.perf_counter() - started:.1f}s", flush=True)
     return app
 
