@@ -184,7 +184,7 @@ def _measures() -> dict[str, tuple[float, Callable[[], Any]]]:
             scope, march, today=today, overdue_limit=MONTHLY_PAGE_LINES
         ),
         "statutory": lambda: reports.statutory_report(
-            scope, reports.year_period(2025), today=today
+            scope, reports.year_period(2025), today=today, major_limit=MONTHLY_PAGE_LINES
         ),
         "accountability": lambda: reports.accountability(
             scope, q1, today=today, limit=ACCOUNTABILITY_PAGE_CASES + 1
