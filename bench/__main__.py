@@ -25,6 +25,8 @@ Settings (environment; ``make bench`` passes the first three):
   database per size; skipped with a note when it does not answer; empty
   for SQLite only;
 - ``SAFETY_BENCH_PEOPLE``: people (default 500; the reminders use it too);
+- ``SAFETY_BENCH_RISK_POINTS``: risk points of the hazard bench (default 1000,
+  at both sizes);
 - ``SAFETY_BENCH_REPEAT``: timed in-process runs per measure (default 5);
 - ``SAFETY_BENCH_HTTP``: ``0`` skips the HTTP part;
   ``SAFETY_BENCH_HTTP_REPEAT``: timed requests per HTTP measure (default 20);

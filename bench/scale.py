@@ -7,6 +7,9 @@ in a fresh database per size. Sizes and databases from the environment:
 - ``SAFETY_BENCH_SMALL`` / ``SAFETY_BENCH_LARGE``: hazards (default 10000 and
   100000, as ``make bench``; 1000 and 10000 take a few minutes);
 - ``SAFETY_BENCH_PEOPLE``: people (default 500);
+- ``SAFETY_BENCH_RISK_POINTS``: risk points (default 1000), the same at both
+  sizes like the people: the organisation stays, the hazard register grows
+  (the risk register's own growth is ``bench.risks``);
 - ``SAFETY_BENCH_REPEAT``: timed runs per in-process measure (default 5; p95 of them);
 - ``SAFETY_BENCH_PG``: a PostgreSQL server (default
   ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``; empty: SQLite
@@ -52,6 +55,7 @@ DEFAULTS = {
     "SAFETY_BENCH_SMALL": 10_000,
     "SAFETY_BENCH_LARGE": 100_000,
     "SAFETY_BENCH_PEOPLE": 500,
+    "SAFETY_BENCH_RISK_POINTS": 1000,
     "SAFETY_BENCH_REPEAT": 5,
 }
 
@@ -109,7 +113,8 @@ def build(uri: str, hazards: int, people: int) -> Any:
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
-        scale_demo(hazards=hazards, people=people, seed=1, now=NOW)
+        points = _env_int("SAFETY_BENCH_RISK_POINTS")
+        scale_demo(hazards=hazards, people=people, seed=1, now=NOW, risk_points=points)
         db.session.remove()
         # fresh statistics and visibility maps, as autovacuum leaves them after a bulk load
         if db.engine.dialect.name == "sqlite":
