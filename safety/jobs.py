@@ -89,6 +89,13 @@ def _anchor_audit_head(now: datetime) -> str:
     return anchor_line()
 
 
+def _refresh_statistics(now: datetime) -> str:
+    """SQLite's planner statistics, once a day (and at the first start)."""
+    from safety.services.maintenance import refresh_statistics
+
+    return refresh_statistics()
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """One scheduled job: a stable id, when it fires, what a run is, its slot."""
@@ -138,6 +145,14 @@ JOBS: list[JobSpec] = [
         slot=_minute_slot,
         misfire_grace_time=50,
         resumes="reminders.daily",
+    ),
+    JobSpec(
+        id="db.statistics",
+        trigger=_daily_trigger,
+        run=_refresh_statistics,
+        slot=_daily_slot,
+        misfire_grace_time=6 * 3600,
+        catch_up=True,
     ),
 ]
 JOBS_BY_ID = {job.id: job for job in JOBS}

@@ -34,7 +34,7 @@ def test_jobs_are_declared_with_stable_ids_and_safe_options(app: Any) -> None:
         jobs.schedule_jobs(scheduler, app)
         jobs.schedule_jobs(scheduler, app)  # again: replaced, not doubled
     by_id = {job.id: job for job in scheduler.get_jobs()}
-    assert set(by_id) == {"reminders.daily", "audit.anchor", "outbox.flush"}
+    assert set(by_id) == {"reminders.daily", "audit.anchor", "outbox.flush", "db.statistics"}
     daily = by_id["reminders.daily"]
     assert str(daily.trigger) == "cron[hour='8', minute='0']"
     assert str(daily.trigger.timezone) == "Asia/Shanghai"
@@ -61,6 +61,26 @@ def test_the_daily_anchor_logs_the_audit_head_once_a_day(
     assert second is None  # one slot a day
     lines = [r.getMessage() for r in caplog.records if r.name == "safety.services.audit"]
     assert lines == [first]
+
+
+def test_the_daily_statistics_job_gives_sqlite_its_planner_statistics(app: Any) -> None:
+    """SQLite gathers no statistics by itself (issue 13: without them a status
+    filter at 100k hazards sorted every hit: 123 ms instead of 7)."""
+    builders.make_hazard("reported")
+    at = datetime(2026, 3, 12, 8, 30, tzinfo=jobs_tz(app))
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
+    line = jobs.run_job(app, "db.statistics", now=at)
+    if not sqlite:
+        assert line == "statistics: kept by autovacuum"
+        return
+    assert line == "statistics: analysed"
+    with db.engine.connect() as conn:
+        indexes = {row[0] for row in conn.exec_driver_sql("SELECT idx FROM sqlite_stat1")}
+    assert "ix_hazards_found_on" in indexes
+    assert jobs.run_job(app, "db.statistics", now=at) is None  # one slot a day
 
 
 def jobs_tz(app: Any) -> Any:
