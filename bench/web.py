@@ -117,8 +117,10 @@ def _p95(times: list[float]) -> float:
     return times[min(len(times) - 1, int(0.95 * len(times)))]
 
 
-def _timed(call: Callable[[], Any], repeat: int, warm: int = 2) -> float:
-    for _ in range(warm):
+def _timed(call: Callable[[], Any], repeat: int, warm: int | None = None) -> float:
+    """p95 of ``repeat`` calls after every worker has answered a few (a worker's first
+    request of a page compiles its templates: 300 ms outliers decided the p95)."""
+    for _ in range(3 * workers() if warm is None else warm):
         call()
     times = []
     for _ in range(repeat):
