@@ -343,3 +343,20 @@ def make_control(risk: Any = None, post: Post | None = None, **over: Any) -> Any
     }
     values.update(over)
     return risks.create_control(actor(), risk, values, now=now, today=TODAY)
+
+
+def workshop_officer() -> User:
+    """A 安全员 of a workshop (below a plant) in the organisation ``demo scale`` made."""
+
+    root = db.session.scalar(sa.select(Unit.id).where(Unit.parent_id.is_(None)))
+    plants = sa.select(Unit.id).where(Unit.parent_id == root)
+    officer = db.session.scalar(
+        sa.select(User)
+        .join(PostHolder, PostHolder.user_id == User.id)
+        .join(Post, Post.id == PostHolder.post_id)
+        .where(Post.title == "安全员", Post.unit_id != root, Post.unit_id.not_in(plants))
+        .order_by(User.id)
+        .limit(1)
+    )
+    assert officer is not None
+    return officer

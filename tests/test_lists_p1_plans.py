@@ -12,14 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 import time_machine
 from flask import current_app
 
 from safety import clock
 from safety.demo.scale import scale_demo
 from safety.extensions import db
-from safety.models import Hazard, HazardLevel, HazardStatus, Post, PostHolder, Unit, User
+from safety.models import Hazard, HazardLevel, HazardStatus
 from safety.services import hazards as svc
 from tests import builders
 from tests.builders import NOW, TODAY
@@ -116,21 +115,6 @@ def test_a_text_search_by_id_reads_the_fts_table_in_order(app: Any) -> None:
     )
 
 
-def _workshop_officer() -> User:
-    root = db.session.scalar(sa.select(Unit.id).where(Unit.parent_id.is_(None)))
-    plants = sa.select(Unit.id).where(Unit.parent_id == root)
-    officer = db.session.scalar(
-        sa.select(User)
-        .join(PostHolder, PostHolder.user_id == User.id)
-        .join(Post, Post.id == PostHolder.post_id)
-        .where(Post.title == "安全员", Post.unit_id != root, Post.unit_id.not_in(plants))
-        .order_by(User.id)
-        .limit(1)
-    )
-    assert officer is not None
-    return officer
-
-
 def test_my_work_lists_read_indexes_in_their_order(app: Any) -> None:
     """A post's hazards to rectify and its overdue ones were sorted after
     reading all of them: the deadline key was a bound date, which no index
@@ -141,7 +125,7 @@ def test_my_work_lists_read_indexes_in_their_order(app: Any) -> None:
         conn.exec_driver_sql("ANALYZE")
     today = clock.local_date(NOW)
     with current_app.test_request_context():
-        officer = _workshop_officer()
+        officer = builders.workshop_officer()
         with hazard_selects() as seen:
             svc.my_work(officer, today=today)
         db.session.commit()

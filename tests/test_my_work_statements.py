@@ -11,15 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 import time_machine
 from flask import current_app
 
 from safety import clock
 from safety.demo.scale import scale_demo
 from safety.extensions import db
-from safety.models import Post, PostHolder, Unit, User
 from safety.services import home
+from tests import builders
 from tests.builders import NOW
 from tests.sql_counting import count_statements
 
@@ -30,27 +29,12 @@ def _clock() -> Iterator[None]:
         yield
 
 
-def _workshop_officer() -> User:
-    root = db.session.scalar(sa.select(Unit.id).where(Unit.parent_id.is_(None)))
-    plants = sa.select(Unit.id).where(Unit.parent_id == root)
-    officer = db.session.scalar(
-        sa.select(User)
-        .join(PostHolder, PostHolder.user_id == User.id)
-        .join(Post, Post.id == PostHolder.post_id)
-        .where(Post.title == "安全员", Post.unit_id != root, Post.unit_id.not_in(plants))
-        .order_by(User.id)
-        .limit(1)
-    )
-    assert officer is not None
-    return officer
-
-
 def _my_work_statements(hazards: int) -> tuple[list[str], home.MyWork]:
     scale_demo(hazards=hazards, people=60, seed=1, now=NOW)
     db.session.remove()
     today = clock.local_date(NOW)
     with current_app.test_request_context():  # a GET: a read transaction, as served
-        officer = _workshop_officer()
+        officer = builders.workshop_officer()
         home.my_work(officer, today=today)  # warm: the first call may load what is cached
         db.session.expire_all()
         with count_statements() as statements:
