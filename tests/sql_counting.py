@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,20 +12,31 @@ from safety.extensions import db
 
 
 @contextmanager
+def _listening(record: Callable[[str, Any], None]) -> Iterator[None]:
+    """Call ``record(statement, parameters)`` for each statement run inside the block."""
+
+    def listener(conn: Any, cursor: Any, statement: str, params: Any, *_a: Any) -> None:
+        record(statement, params)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+
+@contextmanager
 def count_statements() -> Iterator[list[str]]:
     """The statements run inside the block, without SQLite's explicit BEGIN
     (transaction control; PostgreSQL sends none through the cursor)."""
     statements: list[str] = []
 
-    def listener(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def record(statement: str, _params: Any) -> None:
         if statement.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
             statements.append(statement)
 
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with _listening(record):
         yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 @contextmanager
@@ -33,15 +44,12 @@ def hazard_selects() -> Iterator[list[tuple[str, Any]]]:
     """The SELECTs on hazards run inside the block, with their parameters."""
     seen: list[tuple[str, Any]] = []
 
-    def listener(conn: Any, cursor: Any, statement: str, params: Any, *_a: Any) -> None:
+    def record(statement: str, params: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT") and "FROM hazards" in statement:
             seen.append((statement, params))
 
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with _listening(record):
         yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def explain(statement: str, params: Any) -> str:
