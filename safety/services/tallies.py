@@ -203,16 +203,22 @@ def _facts(conn: Any, where: Any) -> Iterator[Any]:
     yield from conn.execute(sa.select(*columns).where(where)).yield_per(5000)
 
 
-def rebuild_tallies(conn: Any, tz: ZoneInfo | None = None) -> int:
-    """Recompute every tally from the hazards (after bulk loads and in migrations)."""
+def _count_all(conn: Any, tz: ZoneInfo | None) -> tuple[dict[tuple, list], int]:
+    """Every hazard's deltas summed by day, and the number of hazards."""
     tz = tz or clock.tz()
-    conn.execute(sa.delete(HazardTallyMonth))
-    conn.execute(sa.delete(HazardTallyDay))
     days = _cells()
     count = 0
     for row in _facts(conn, sa.true()):
         _sum(deltas(row, tz), 1, days)
         count += 1
+    return days, count
+
+
+def rebuild_tallies(conn: Any, tz: ZoneInfo | None = None) -> int:
+    """Recompute every tally from the hazards (after bulk loads and in migrations)."""
+    conn.execute(sa.delete(HazardTallyMonth))
+    conn.execute(sa.delete(HazardTallyDay))
+    days, count = _count_all(conn, tz)
     _write(conn, _rows(_months(days), False), HazardTallyMonth, "month", upsert=False)
     _write(conn, _rows(days, False), HazardTallyDay, "day", upsert=False)
     return count
@@ -228,10 +234,7 @@ def _stored(conn: Any, model: type, key: str) -> dict[tuple, tuple[int, Decimal]
 
 def count_differences(conn: Any, tz: ZoneInfo | None = None) -> int:
     """Tally cells that differ from a fresh count (0 when they are in step)."""
-    tz = tz or clock.tz()
-    days = _cells()
-    for row in _facts(conn, sa.true()):
-        _sum(deltas(row, tz), 1, days)
+    days, _count = _count_all(conn, tz)
     differ = 0
     for model, key, cells in (
         (HazardTallyMonth, "month", _months(days)),
@@ -275,13 +278,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     (the version guard in hazards/loop.py).
     """
     session.info.pop(_BEFORE, None)  # a flush that failed half-way left its note
-    ids = [
-        obj.id
-        for obj in list(session.dirty) + list(session.deleted)
-        if isinstance(obj, Hazard)
-        and obj.id is not None
-        and (obj in session.deleted or _changed(obj))
-    ]
+    deleted = [obj for obj in session.deleted if isinstance(obj, Hazard)]
+    changed = [obj for obj in session.dirty if isinstance(obj, Hazard) and _changed(obj)]
+    ids = [obj.id for obj in changed + deleted if obj.id is not None]
     touched = [obj for obj in session.new if isinstance(obj, Hazard)]
     if not ids and not touched:
         return
@@ -297,8 +296,8 @@ def _after_flush(session: Session, _context: Any) -> None:
     if pending is None:
         return
     old, ids, new_objects = pending
+    # deleted hazards are gone from the table: they add nothing now
     ids |= {obj.id for obj in new_objects if obj.id is not None}
-    ids -= {obj.id for obj in session.deleted if isinstance(obj, Hazard)}
     tz = clock.tz()
     conn = session.connection()
     new = [d for row in _facts(conn, Hazard.id.in_(ids)) for d in deltas(row, tz)] if ids else []

@@ -249,6 +249,7 @@ def _overdue_spans(
 ) -> list[tuple[HazardLine, tuple[date, date]]]:
     """The hazards of ``where`` by deadline with their overdue window, the first
     ``limit`` of them (read in batches, so a page does not load the whole register)."""
+    # a few more than the cap: a line may have no overdue day in the period
     batch = None if limit is None else limit + 20
     spans: list[tuple[HazardLine, tuple[date, date]]] = []
     offset = 0
@@ -256,8 +257,8 @@ def _overdue_spans(
         lines = _hazard_lines(where, last, order=[Hazard.deadline], limit=batch, offset=offset)
         windows = _windows(lines, within, last, tz)
         spans += [(line, w) for line in lines if (w := windows[line.id]) is not None]
-        if batch is None or len(lines) < batch or len(spans) >= batch - 20:
-            return spans if limit is None else spans[:limit]
+        if batch is None or len(lines) < batch or len(spans) >= limit:
+            return spans[:limit]
         offset += batch
 
 

@@ -18,13 +18,13 @@ from safety.services.reports.activity import (
     targets,
 )
 from safety.services.reports.areas import AreaFigures, area_figures
-from safety.services.reports.common import AGEING_BUCKETS, LEVELS, OPEN_STATES, rate
+from safety.services.reports.common import LEVELS, OPEN_STATES, rate
 from safety.services.reports.figures import (
     Figures,
-    _add,
     by_category,
     figures_by_unit,
     roll_up,
+    sum_figures,
 )
 from safety.services.reports.periods import Period, Scope
 from safety.services.reports.trend import TrendPoint, trend
@@ -92,9 +92,7 @@ def dashboard(scope: Scope, period: Period, *, today: date) -> Dashboard:
     per_unit = figures_by_unit(scope, period, today=today)
     top = scope.top_units()
     rolled = roll_up(scope, per_unit, top)
-    total = Figures(ageing={key: 0 for key, _f, _l in AGEING_BUCKETS})
-    for part in per_unit.values():
-        _add(total, part)
+    total = sum_figures(per_unit.values())
     insp = inspections(scope, period, today=today)
     units = []
     own_id = scope.anchor()

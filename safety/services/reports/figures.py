@@ -153,10 +153,7 @@ def _figures_from_row(row: Sequence[Any]) -> Figures:
 
 def figures(scope: Scope, period: Period, *, today: date) -> Figures:
     """Headline figures for ``scope`` over ``period`` (from the tallies)."""
-    total = Figures(ageing={key: 0 for key, _f, _l in AGEING_BUCKETS})
-    for part in figures_by_unit(scope, period, today=today).values():
-        _add(total, part)
-    return total
+    return sum_figures(figures_by_unit(scope, period, today=today).values())
 
 
 def figures_by_unit(scope: Scope, period: Period, *, today: date) -> dict[int, Figures]:
@@ -202,18 +199,22 @@ def _add(total: Figures, part: Figures) -> None:
             into[level] = into.get(level, 0) + value
 
 
+def sum_figures(parts: Iterable[Figures]) -> Figures:
+    """The figures of several units together (every ageing bucket present)."""
+    total = Figures(ageing={key: 0 for key, _f, _l in AGEING_BUCKETS})
+    for part in parts:
+        _add(total, part)
+    return total
+
+
 def roll_up(
     scope: Scope, per_unit: dict[int, Figures], unit_ids: Iterable[int]
 ) -> dict[int, Figures]:
     """Each of ``unit_ids`` with the figures of its whole subtree (Python over units only)."""
-    result: dict[int, Figures] = {}
-    for uid in unit_ids:
-        total = Figures(ageing={key: 0 for key, _f, _l in AGEING_BUCKETS})
-        for sub in scope.subtree(uid):
-            if sub in per_unit:
-                _add(total, per_unit[sub])
-        result[uid] = total
-    return result
+    return {
+        uid: sum_figures(per_unit[sub] for sub in scope.subtree(uid) if sub in per_unit)
+        for uid in unit_ids
+    }
 
 
 def by_category(scope: Scope, period: Period, *, today: date) -> list[dict[str, Any]]:
@@ -244,34 +245,37 @@ def by_category(scope: Scope, period: Period, *, today: date) -> list[dict[str, 
     ]
 
 
-def _found_figures(scope: Scope, period: Period, as_of: date, tz: ZoneInfo) -> Figures:
-    """The figures about the hazards found in the period only (an index range scan):
-    found, void, closed by the as-of date, on time, funds."""
+def _found_columns(as_of: date, tz: ZoneInfo) -> list[Any]:
+    """Found, void, closed by the as-of date, on time and funds, as SQL sums."""
     end = day_end(as_of, tz)
     not_void = Hazard.status != _VOID
     closed_by = sa.and_(Hazard.closed_at.is_not(None), Hazard.closed_at < end)
-    row = db.session.execute(
-        sa.select(
-            _count(not_void),
-            _count(Hazard.status == _VOID),
-            _count(sa.and_(not_void, closed_by)),
-            _count(
-                sa.and_(
-                    not_void, closed_by, _local_date_sql(Hazard.closed_at, tz) <= Hazard.deadline
-                )
+    return [
+        _count(not_void),
+        _count(Hazard.status == _VOID),
+        _count(sa.and_(not_void, closed_by)),
+        _count(
+            sa.and_(not_void, closed_by, _local_date_sql(Hazard.closed_at, tz) <= Hazard.deadline)
+        ),
+        sa.func.coalesce(
+            sa.func.sum(
+                sa.case((sa.and_(not_void, Hazard.assigned_at < end), Hazard.funds), else_=0)
             ),
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case((sa.and_(not_void, Hazard.assigned_at < end), Hazard.funds), else_=0)
-                ),
-                0,
-            ),
-        ).where(
-            _in_scope(scope),
-            Hazard.found_on >= period.start,
-            Hazard.found_on <= min(period.end, as_of),
-        )
-    ).one()
+            0,
+        ),
+    ]
+
+
+def _found_where(scope: Scope, period: Period, as_of: date) -> Any:
+    """The hazards found in the period by the as-of date (an index range)."""
+    return sa.and_(
+        _in_scope(scope),
+        Hazard.found_on >= period.start,
+        Hazard.found_on <= min(period.end, as_of),
+    )
+
+
+def _found_from_row(row: Sequence[Any]) -> Figures:
     return Figures(
         found=int(row[0]),
         void=int(row[1]),
@@ -279,3 +283,24 @@ def _found_figures(scope: Scope, period: Period, as_of: date, tz: ZoneInfo) -> F
         on_time_of_found=int(row[3]),
         funds=Decimal(str(row[4] or 0)).quantize(Decimal("0.01")),
     )
+
+
+def _found_figures(scope: Scope, period: Period, as_of: date, tz: ZoneInfo) -> Figures:
+    """The figures about the hazards found in the period only (an index range scan):
+    found, void, closed by the as-of date, on time, funds."""
+    row = db.session.execute(
+        sa.select(*_found_columns(as_of, tz)).where(_found_where(scope, period, as_of))
+    ).one()
+    return _found_from_row(row)
+
+
+def found_figures_by_unit(
+    scope: Scope, period: Period, as_of: date, tz: ZoneInfo
+) -> dict[int, Figures]:
+    """:func:`_found_figures` per unit (one grouped query)."""
+    rows = db.session.execute(
+        sa.select(Hazard.unit_id, *_found_columns(as_of, tz))
+        .where(_found_where(scope, period, as_of))
+        .group_by(Hazard.unit_id)
+    ).all()
+    return {row[0]: _found_from_row(row[1:]) for row in rows}

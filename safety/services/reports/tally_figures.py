@@ -18,17 +18,14 @@ import sqlalchemy as sa
 
 from safety import clock
 from safety.extensions import db
-from safety.models import NO_COHORT, Hazard, HazardTallyDay, HazardTallyMonth
+from safety.models import NO_COHORT, HazardTallyDay, HazardTallyMonth
 from safety.services import tallies as t
 from safety.services.reports.common import (
-    _VOID,
     AGEING_BUCKETS,
     LEVELS,
     OPEN_STATES,
-    _count,
-    _local_date_sql,
 )
-from safety.services.reports.periods import Period, Scope, day_end
+from safety.services.reports.periods import Period, Scope
 
 #: One measure: its kinds, its cohort range (None: not a cohort figure) and its
 #: days (first None: since the beginning).
@@ -146,7 +143,7 @@ def _late_between(sums: dict, unit: int, first: int, last: int | None) -> int:
 
 def tally_figures_by_unit(scope: Scope, period: Period, *, today: date) -> dict[int, Any]:
     """The same as :func:`figures.figures_by_unit`, from the tallies."""
-    from safety.services.reports.figures import Figures
+    from safety.services.reports.figures import Figures, found_figures_by_unit
 
     as_of = period.as_of(today)
     whole = whole_months(period)
@@ -160,7 +157,8 @@ def tally_figures_by_unit(scope: Scope, period: Period, *, today: date) -> dict[
     if whole:
         measures.append(((t.COHORT["closed"], t.ON_TIME, t.FUNDS), cohorts, None, as_of))
     sums = sum_tallies(scope, measures)
-    found_part = {} if whole else _found_scan_by_unit(scope, period, as_of)
+    # ragged months: the cohort figures from the hazards found in the period
+    found_part = {} if whole else found_figures_by_unit(scope, period, as_of, clock.tz())
     units = {unit for unit, _lv, _k in sums} | set(found_part)
     result: dict[int, Any] = {}
     for unit in units:
@@ -182,9 +180,10 @@ def tally_figures_by_unit(scope: Scope, period: Period, *, today: date) -> dict[
             figures.on_time_of_found = get(t.ON_TIME)[0]
             figures.funds = get(t.FUNDS)[1].quantize(Decimal("0.01"))
         else:
-            figures.closed_of_found, figures.on_time_of_found, figures.funds = found_part.get(
-                unit, (0, 0, Decimal("0.00"))
-            )
+            found = found_part.get(unit, Figures())
+            figures.closed_of_found = found.closed_of_found
+            figures.on_time_of_found = found.on_time_of_found
+            figures.funds = found.funds
         figures.ageing = {
             key: _late_between(sums, unit, first, last) for key, first, last in AGEING_BUCKETS
         }
@@ -206,37 +205,6 @@ def _anything(figures: Any) -> bool:
         or figures.overdue
         or figures.funds
     )
-
-
-def _found_scan_by_unit(
-    scope: Scope, period: Period, as_of: date
-) -> dict[int, tuple[int, int, Decimal]]:
-    """Closed, on time and funds of the hazards found in a period of ragged months,
-    per unit, from the hazards themselves (an index range on ``found_on``)."""
-    tz = clock.tz()
-    end = day_end(as_of, tz)
-    closed_by = sa.and_(Hazard.closed_at.is_not(None), Hazard.closed_at < end)
-    rows = db.session.execute(
-        sa.select(
-            Hazard.unit_id,
-            _count(closed_by),
-            _count(sa.and_(closed_by, _local_date_sql(Hazard.closed_at, tz) <= Hazard.deadline)),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((Hazard.assigned_at < end, Hazard.funds), else_=0)), 0
-            ),
-        )
-        .where(
-            *([] if scope.unit is None else [Hazard.unit_id.in_(scope.unit_ids)]),
-            Hazard.status != _VOID,
-            Hazard.found_on >= period.start,
-            Hazard.found_on <= period.end,
-        )
-        .group_by(Hazard.unit_id)
-    ).all()
-    return {
-        unit: (int(closed), int(on_time), Decimal(str(funds or 0)).quantize(Decimal("0.01")))
-        for unit, closed, on_time, funds in rows
-    }
 
 
 def tally_found_figures(scope: Scope, period: Period, as_of: date) -> Any | None:
