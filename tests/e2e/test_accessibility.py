@@ -111,3 +111,22 @@ def test_no_page_is_wider_than_a_phone(phone_page: Page, sign_in, url: str) -> N
     viewport = phone_page.evaluate("() => window.innerWidth")
     wide = phone_page.evaluate(WIDEST)
     assert width <= viewport, f"{url} is {width}px wide on a {viewport}px phone: {wide}"
+
+
+def test_the_statutory_major_list_fits_a_narrow_window(page: Page, sign_in) -> None:
+    """With major hazards listed (eight columns of numbers, dates and money) the
+    statutory page was 435 px wide in a 390 px window: the table scrolls in its wrap."""
+    from datetime import UTC, datetime
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "admin")  # the whole group
+    today = datetime.now(UTC).date()
+    quarters = [(today.year, q) for q in range((today.month - 1) // 3 + 1, 0, -1)]
+    for year, quarter in quarters + [(today.year - 1, 4)]:  # the demo's majors are recent
+        page.goto(f"/reports/statutory?period={year}-Q{quarter}")
+        page.wait_for_load_state("load")
+        if page.locator("#statutory-major").count():
+            break
+    assert page.locator("#statutory-major").count() == 1
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, page.evaluate(WIDEST)
