@@ -11,7 +11,6 @@ seconds, not minutes. Every run adds a new organisation beside what is there.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -38,12 +37,11 @@ from safety.models import (
     Unit,
     User,
 )
+from safety.services import bulk, tallies
 from safety.services import hazards as hazards_svc
-from safety.services import tallies
 from safety.services.passwords import hash_password
 from safety.services.risks import level_from_score
 
-CHUNK = 5000
 PASSWORD = "scale12345"
 #: (status, share): the register's usual spread.
 STATUSES = [
@@ -74,36 +72,8 @@ class Org:
     people: int = 0
 
 
-def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
-
-
 def _insert(model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows``; their new ids in order (RETURNING, one statement per chunk).
-
-    SQLite cannot return ids in parameter order from one statement, so
-    SQLAlchemy would insert row by row (37k statements for 20k hazards): there,
-    one executemany, and the ids follow the highest one, as SQLite assigns
-    them under the write lock this transaction holds.
-    """
-    ids: list[int] = []
-    table = model.__table__
-    if rows and db.session.get_bind().dialect.name == "sqlite":
-        for chunk in _chunks(rows):
-            start = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
-            db.session.execute(table.insert(), chunk)
-            end = db.session.scalar(sa.select(sa.func.max(table.c.id)))
-            if end != start + len(chunk):
-                raise RuntimeError(f"{table.name}: ids are not consecutive")
-            ids.extend(range(start + 1, end + 1))
-        return ids
-    for chunk in _chunks(rows):
-        result = db.session.execute(
-            table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk
-        )
-        ids.extend(row[0] for row in result)
-    return ids
+    return bulk.insert_rows(db.session.connection(), model, rows)
 
 
 def _tag() -> str:
@@ -485,9 +455,10 @@ def scale_demo(
     tree = _units(org, max(people, 1), now)
     _posts_and_people(org, tree, max(people, 1), now)
     points = max(1, hazards // 20) if risk_points is None else risk_points
-    hazard_ids = _hazards(org, hazards, rng, today, now)
-    _inspections(org, max(1, hazards // 10), rng, today, now)
-    _risk_points(org, points, rng, today, now, hazard_ids)
+    with bulk.hazards_bulk_load(db.session.connection()):
+        hazard_ids = _hazards(org, hazards, rng, today, now)
+        _inspections(org, max(1, hazards // 10), rng, today, now)
+        _risk_points(org, points, rng, today, now, hazard_ids)
     # The hazards went in with Core, past the session's hooks: count them again.
     tallies.rebuild_tallies(db.session.connection())
     db.session.commit()

@@ -40,11 +40,19 @@ POSTGRESQL_CREATE = [
     f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON hazards USING gin "
     f"({', '.join(f'{c} gin_trgm_ops' for c in SEARCHED)})",
 ]
+FTS_INSERT_TRIGGER = f"{FTS_TABLE}_ai"
+FTS_INSERT_TRIGGER_SQL = (
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_INSERT_TRIGGER} AFTER INSERT ON hazards BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) VALUES (new.id, {_NEW}); END"
+)
+#: What the insert trigger does, for the hazards past ``:after`` at once (bulk loads).
+FTS_BACKFILL = (
+    f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) SELECT id, {_COLS} FROM hazards WHERE id > :after"
+)
 SQLITE_CREATE = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_COLS}, "
     "content='hazards', content_rowid='id', tokenize='trigram')",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON hazards BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
+    FTS_INSERT_TRIGGER_SQL,
     f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON hazards BEGIN "
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLS}) "
     f"VALUES ('delete', old.id, {_OLD}); END",
