@@ -20,8 +20,15 @@ import time_machine
 
 from safety import clock
 from safety.extensions import db
-from safety.models import Hazard, HazardStatus, HazardTallyDay, HazardTallyMonth
+from safety.models import (
+    Hazard,
+    HazardStatus,
+    HazardStatusCount,
+    HazardTallyDay,
+    HazardTallyMonth,
+)
 from safety.services import reports, tallies
+from safety.services.hazards import scan_status_counts, status_counts
 from safety.services.reports.figures import _found_figures, scan_figures_by_unit
 from safety.services.reports.monthly import scan_state_matrix
 from safety.services.reports.tally_figures import (
@@ -62,12 +69,16 @@ def _tally_rows() -> dict[str, set[tuple[Any, ...]]]:
             sa.select(sa.func.coalesce(sa.func.sum(model.amount), 0))
         ).scalar_one()
         out[key] = {tuple(r) for r in rows} | {("amount", Decimal(str(amounts)))}
+    count = HazardStatusCount
+    out["counts"] = set(
+        db.session.execute(sa.select(count.unit_id, count.status, count.deadline, count.n)).all()
+    )
     return out
 
 
 def _assert_kept_equals_rebuilt() -> None:
     kept = _tally_rows()
-    tallies.rebuild_tallies(db.session.connection())
+    tallies.rebuild_all(db.session.connection())
     assert _tally_rows() == kept
     db.session.rollback()
 
@@ -76,7 +87,10 @@ def _assert_figures_equal_the_scans(scopes: list[reports.Scope]) -> int:
     """Every figure the tallies answer equals its scan; the number of comparisons."""
     compared = 0
     for scope in scopes:
+        units = None if scope.unit is None else list(scope.unit_ids)
         for today in TODAYS:
+            kept = status_counts(units, today=today)
+            assert kept == scan_status_counts(units, today=today), (scope.unit_id, today)
             for period in _periods(today):
                 as_of = period.as_of(today)
                 tallied = reports.figures_by_unit(scope, period, today=today)

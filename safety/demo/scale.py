@@ -460,7 +460,7 @@ def scale_demo(
         _inspections(org, max(1, hazards // 10), rng, today, now)
         _risk_points(org, points, rng, today, now, hazard_ids)
     # The hazards went in with Core, past the session's hooks: count them again.
-    tallies.rebuild_tallies(db.session.connection())
+    tallies.rebuild_all(db.session.connection())
     db.session.commit()
     return {
         "tag": org.tag,

@@ -68,7 +68,13 @@ from safety.models.risks import (
     RiskPointKind,
 )
 from safety.models.security import LoginThrottle
-from safety.models.tallies import NO_COHORT, HazardTallyDay, HazardTallyMonth
+from safety.models.tallies import (
+    NEVER_DUE,
+    NO_COHORT,
+    HazardStatusCount,
+    HazardTallyDay,
+    HazardTallyMonth,
+)
 
 __all__ = [
     "NoticeBoardLink",
@@ -108,8 +114,10 @@ __all__ = [
     "HazardLevel",
     "HazardPhoto",
     "HazardStatus",
+    "HazardStatusCount",
     "HazardTallyDay",
     "HazardTallyMonth",
+    "NEVER_DUE",
     "NO_COHORT",
     "Inspection",
     "InspectionItem",

@@ -48,3 +48,24 @@ class HazardTallyDay(_Tally, Base):
     __tablename__ = "hazard_tally_days"
     day: Mapped[date] = mapped_column(primary_key=True)
     __table_args__ = (sa.Index("ix_hazard_tally_days_day", "day", "cohort"),)
+
+
+#: The deadline of a count row whose hazards cannot be overdue (not in
+#: rectification, or without a deadline): later than any today.
+NEVER_DUE = date(9999, 12, 31)
+
+
+class HazardStatusCount(Base):
+    """How many hazards of a unit are in each status now, kept like the tallies.
+
+    Hazards in rectification are counted per deadline (the others under
+    :data:`NEVER_DUE`), so "overdue today" is the rows before today: the
+    register's and My work's counts read a few rows per unit (bounded by the
+    open deadlines) instead of every hazard of the units.
+    """
+
+    __tablename__ = "hazard_status_counts"
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    deadline: Mapped[date] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -49,9 +50,12 @@ def days_overdue(hazard: Hazard, today: date) -> int:
     return (today - hazard.deadline).days if is_overdue(hazard, today) else 0
 
 
-def overdue_clause(today: date) -> sa.ColumnElement[bool]:
-    """SQL twin of :func:`is_overdue` for filters and counts."""
-    return sa.and_(Hazard.status == S.RECTIFYING, Hazard.deadline < today)
+def overdue_clause(
+    today: date, status: sa.ColumnElement[Any] = Hazard.status, deadline: Any = Hazard.deadline
+) -> sa.ColumnElement[bool]:
+    """SQL twin of :func:`is_overdue` for filters and counts (over the hazards, or over
+    other rows that carry a hazard status and deadline: the status counts)."""
+    return sa.and_(status == S.RECTIFYING.value, deadline < today)
 
 
 def days_left(hazard: Hazard, today: date) -> int | None:

@@ -4,14 +4,14 @@ What a hazard adds is a pure function of a few of its columns
 (:func:`deltas`); a flush that changes those columns takes away what the
 hazard added before and adds what it adds now, in the same transaction, so a
 report never sees a hazard change without its tallies. Bulk loads that write
-with Core (``demo scale``) call :func:`rebuild_tallies`. The definitions match
+with Core (``demo scale``) call :func:`rebuild_all`. The definitions match
 the reports' SQL over the hazards (services/reports/common.py,
 services/overdue.py), which stays the reference: tests compare the two.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +24,15 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from safety import clock
-from safety.models import NO_COHORT, Hazard, HazardStatus, HazardTallyDay, HazardTallyMonth
+from safety.models import (
+    NEVER_DUE,
+    NO_COHORT,
+    Hazard,
+    HazardStatus,
+    HazardStatusCount,
+    HazardTallyDay,
+    HazardTallyMonth,
+)
 
 #: Flows: counted on one day.
 FOUND, VOID, CLOSED = "found", "void", "closed"
@@ -198,6 +206,82 @@ def apply_deltas(conn: Any, removed: Iterable[Delta], added: Iterable[Delta]) ->
     _write(conn, _rows(days), HazardTallyDay, "day", upsert=True)
 
 
+# --- the current status counts (models/tallies.py HazardStatusCount) ----------------
+
+#: (unit_id, status, deadline): the count row a hazard adds one to.
+CountKey = tuple[int, str, date]
+
+
+def count_key(row: Any) -> CountKey:
+    """The count row of one hazard: in rectification by its deadline, else NEVER_DUE."""
+    status = _value(row.status)
+    due = row.deadline if status == HazardStatus.RECTIFYING and row.deadline else NEVER_DUE
+    return (row.unit_id, status, due)
+
+
+def _count_params(conn: Any, keys: Iterable[tuple]) -> list[tuple]:
+    if conn.dialect.name == "sqlite":  # dates as ISO text, as SQLAlchemy stores them
+        return [(unit, status, due.isoformat(), *rest) for unit, status, due, *rest in keys]
+    return list(keys)
+
+
+def apply_counts(conn: Any, removed: Iterable[CountKey], added: Iterable[CountKey]) -> None:
+    """Move the status counts by what changed, netted, keys sorted (one lock order);
+    rows that fall to zero go, so the rows stay those of hazards that exist."""
+    net = Counter(added)
+    net.subtract(removed)
+    moved = sorted((key, n) for key, n in net.items() if n)
+    if not moved:
+        return
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    table = HazardStatusCount.__tablename__
+    conn.exec_driver_sql(
+        f"INSERT INTO {table} (unit_id, status, deadline, n)"
+        f" VALUES ({mark}, {mark}, {mark}, {mark})"
+        f" ON CONFLICT (unit_id, status, deadline) DO UPDATE SET n = {table}.n + excluded.n",
+        _count_params(conn, [(*key, n) for key, n in moved]),
+    )
+    fallen = [key for key, n in moved if n < 0]
+    if fallen:
+        conn.exec_driver_sql(
+            f"DELETE FROM {table} WHERE unit_id = {mark} AND status = {mark}"
+            f" AND deadline = {mark} AND n = 0",
+            _count_params(conn, fallen),
+        )
+
+
+def _count_statement() -> sa.Select:
+    """The status counts from the hazards themselves (rebuild and check)."""
+    due = sa.case(
+        (
+            sa.and_(Hazard.status == HazardStatus.RECTIFYING, Hazard.deadline.is_not(None)),
+            Hazard.deadline,
+        ),
+        else_=sa.literal(NEVER_DUE, sa.Date),
+    ).label("due")
+    return sa.select(Hazard.unit_id, Hazard.status, due, sa.func.count()).group_by(
+        Hazard.unit_id, Hazard.status, due
+    )
+
+
+def rebuild_counts(conn: Any) -> None:
+    """Count the hazards per unit, status and deadline again."""
+    conn.execute(sa.delete(HazardStatusCount))
+    table = HazardStatusCount.__table__
+    conn.execute(
+        table.insert().from_select(["unit_id", "status", "deadline", "n"], _count_statement())
+    )
+
+
+def _count_differences(conn: Any) -> int:
+    fresh = {(u, _value(s), d): int(n) for u, s, d, n in conn.execute(_count_statement())}
+    columns = (HazardStatusCount.unit_id, HazardStatusCount.status, HazardStatusCount.deadline)
+    stored = {
+        (u, s, d): int(n) for u, s, d, n in conn.execute(sa.select(*columns, HazardStatusCount.n))
+    }
+    return sum(1 for k in fresh.keys() | stored.keys() if fresh.get(k) != stored.get(k))
+
+
 def _facts(conn: Any, where: Any) -> Iterator[Any]:
     columns = [getattr(Hazard, name) for name in COLUMNS]
     yield from conn.execute(sa.select(*columns).where(where)).yield_per(5000)
@@ -215,13 +299,20 @@ def _count_all(conn: Any, tz: ZoneInfo | None) -> tuple[dict[tuple, list], int]:
 
 
 def rebuild_tallies(conn: Any, tz: ZoneInfo | None = None) -> int:
-    """Recompute every tally from the hazards (after bulk loads and in migrations)."""
+    """Recompute every tally from the hazards (in the migration that made them)."""
     conn.execute(sa.delete(HazardTallyMonth))
     conn.execute(sa.delete(HazardTallyDay))
     days, count = _count_all(conn, tz)
     _write(conn, _rows(_months(days), False), HazardTallyMonth, "month", upsert=False)
     _write(conn, _rows(days, False), HazardTallyDay, "day", upsert=False)
     return count
+
+
+def rebuild_all(conn: Any, tz: ZoneInfo | None = None) -> int:
+    """The tallies and the status counts from the hazards (after bulk loads with Core);
+    the number of hazards."""
+    rebuild_counts(conn)
+    return rebuild_tallies(conn, tz)
 
 
 def _stored(conn: Any, model: type, key: str) -> dict[tuple, tuple[int, Decimal]]:
@@ -233,9 +324,9 @@ def _stored(conn: Any, model: type, key: str) -> dict[tuple, tuple[int, Decimal]
 
 
 def count_differences(conn: Any, tz: ZoneInfo | None = None) -> int:
-    """Tally cells that differ from a fresh count (0 when they are in step)."""
+    """Tally cells and status counts that differ from a fresh count (0 when in step)."""
     days, _count = _count_all(conn, tz)
-    differ = 0
+    differ = _count_differences(conn)
     for model, key, cells in (
         (HazardTallyMonth, "month", _months(days)),
         (HazardTallyDay, "day", days),
@@ -255,7 +346,7 @@ def recount_tallies() -> int:
     or after ``TIMEZONE`` changed); the number of hazards counted."""
     from safety.extensions import db
 
-    count = rebuild_tallies(db.session.connection())
+    count = rebuild_all(db.session.connection())
     db.session.commit()
     return count
 
@@ -285,9 +376,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     if not ids and not touched:
         return
     tz = clock.tz()
-    rows = _facts(session.connection(), Hazard.id.in_(ids)) if ids else []
+    rows = list(_facts(session.connection(), Hazard.id.in_(ids))) if ids else []
     old = [d for row in rows for d in deltas(row, tz)]
-    session.info[_BEFORE] = (old, set(ids), touched)
+    session.info[_BEFORE] = (old, [count_key(row) for row in rows], set(ids), touched)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -295,13 +386,14 @@ def _after_flush(session: Session, _context: Any) -> None:
     pending = session.info.pop(_BEFORE, None)
     if pending is None:
         return
-    old, ids, new_objects = pending
+    old, old_keys, ids, new_objects = pending
     # deleted hazards are gone from the table: they add nothing now
     ids |= {obj.id for obj in new_objects if obj.id is not None}
     tz = clock.tz()
     conn = session.connection()
-    new = [d for row in _facts(conn, Hazard.id.in_(ids)) for d in deltas(row, tz)] if ids else []
-    apply_deltas(conn, old, new)
+    rows = list(_facts(conn, Hazard.id.in_(ids))) if ids else []
+    apply_deltas(conn, old, [d for row in rows for d in deltas(row, tz)])
+    apply_counts(conn, old_keys, [count_key(row) for row in rows])
 
 
 def _forget(session: Session, *_args: Any) -> None:

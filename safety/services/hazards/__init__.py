@@ -57,6 +57,7 @@ from safety.services.hazards.lists import (
     major_board,
     photo_for,
     post_options,
+    scan_status_counts,
     status_counts,
     unit_choices,
 )
@@ -166,6 +167,7 @@ __all__ = [
     "risk_score",
     "similar_open_hazards",
     "stale_message",
+    "scan_status_counts",
     "status_counts",
     "submit_hazard",
     "unit_choices",

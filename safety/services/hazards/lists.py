@@ -21,6 +21,7 @@ from safety.models import (
     HazardLevel,
     HazardPhoto,
     HazardStatus,
+    HazardStatusCount,
     Post,
     PostHolder,
     Unit,
@@ -241,7 +242,8 @@ def iter_hazards(
 
 
 def status_count_statement(unit_ids: Sequence[int] | None, *, today: date) -> sa.Select[Any]:
-    """SELECT status, count, overdue count (grouped) of :func:`status_counts`.
+    """SELECT status, count, overdue count (grouped) over the hazards themselves:
+    the definition :func:`status_counts` keeps pre-counted (tests compare them).
 
     For some units it groups by unit too: that is the order of
     ``ix_hazards_unit_status_deadline``, which then answers from the index
@@ -255,14 +257,35 @@ def status_count_statement(unit_ids: Sequence[int] | None, *, today: date) -> sa
     return stmt.where(Hazard.unit_id.in_(list(unit_ids))).group_by(Hazard.unit_id, Hazard.status)
 
 
-def status_counts(unit_ids: Sequence[int] | None, *, today: date) -> dict[str, int]:
-    """Hazards per status (plus ``overdue``) in ``unit_ids`` (None: all), one query."""
+def _counted(rows: Iterable[Any]) -> dict[str, int]:
     counts = {s.value: 0 for s in S}
     counts["overdue"] = 0
-    for status, count, overdue in db.session.execute(status_count_statement(unit_ids, today=today)):
-        counts[HazardStatus(status).value] += int(count)
+    for status, count, overdue in rows:
+        counts[HazardStatus(status).value] += int(count or 0)
         counts["overdue"] += int(overdue or 0)
     return counts
+
+
+def scan_status_counts(unit_ids: Sequence[int] | None, *, today: date) -> dict[str, int]:
+    """:func:`status_counts` counted over the hazards (the reference)."""
+    return _counted(db.session.execute(status_count_statement(unit_ids, today=today)))
+
+
+def status_counts(unit_ids: Sequence[int] | None, *, today: date) -> dict[str, int]:
+    """Hazards per status (plus ``overdue``) in ``unit_ids`` (None: all), one query.
+
+    It reads the counts kept with every hazard change (services/tallies.py): a
+    few rows per unit and open deadline, where counting the hazards read every
+    hazard of the units (7 ms for a workshop at 100k hazards on SQLite).
+    """
+    count = HazardStatusCount
+    late = overdue_clause(today, count.status, count.deadline)
+    stmt = sa.select(
+        count.status, sa.func.sum(count.n), sa.func.sum(sa.case((late, count.n), else_=0))
+    ).group_by(count.status)
+    if unit_ids is not None:
+        stmt = stmt.where(count.unit_id.in_(list(unit_ids)))
+    return _counted(db.session.execute(stmt))
 
 
 @dataclass
