@@ -86,14 +86,27 @@ def _schema(base_config: dict[str, Any]) -> None:
         _db.engine.dispose()
 
 
+#: Back to "never analysed" (superuser; the suite's own database).
+_PG_FORGET_STATISTICS = """
+DELETE FROM pg_statistic WHERE starelid IN
+  (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace);
+UPDATE pg_class SET reltuples = -1, relpages = 0
+  WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i') AND reltuples >= 0
+"""
+
+
 def _empty_all_tables() -> None:
     """DELETE, children first: on tables this small it is far faster than
     TRUNCATE, which costs about a second per test on PostgreSQL."""
     with _db.engine.begin() as conn:
         for table in reversed(_db.metadata.sorted_tables):
             conn.execute(table.delete())
-        if conn.dialect.name == "sqlite":  # a test's ANALYZE must not steer the next one's plans
+        # Statistics a test left (ANALYZE; on PostgreSQL also CREATE INDEX, as
+        # bulk loads do, and autovacuum) must not steer the next test's plans.
+        if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("DROP TABLE IF EXISTS sqlite_stat1")
+        else:
+            conn.exec_driver_sql(_PG_FORGET_STATISTICS)
 
 
 @pytest.fixture
