@@ -40,12 +40,12 @@ def count_statements() -> Iterator[list[str]]:
 
 
 @contextmanager
-def hazard_selects() -> Iterator[list[tuple[str, Any]]]:
-    """The SELECTs on hazards run inside the block, with their parameters."""
+def hazard_selects(table: str = "hazards") -> Iterator[list[tuple[str, Any]]]:
+    """The SELECTs from ``table`` run inside the block, with their parameters."""
     seen: list[tuple[str, Any]] = []
 
     def record(statement: str, params: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM hazards" in statement:
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
             seen.append((statement, params))
 
     with _listening(record):

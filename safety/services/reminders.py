@@ -140,7 +140,7 @@ def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
         told = 0
         for post_id, users, reason in who_hears(hazard, facts):
             told += tally.tell(users, item, reason)
-            if not all(facts.reachable(user_id) for user_id in users):
+            if not facts.emailable.issuperset(users):
                 instead = above_the_unreachable(post_id, facts)
                 if instead is not None:
                     told += tally.tell(instead[0], item, instead[1])

@@ -199,6 +199,12 @@ class Facts:
     supervision: dict[int, set[int]]
     #: users whose digest for today exists
     already: set[int]
+    #: people with a usable email address (of ``people``, worked out once: a pass
+    #: asks it for every holder of every hazard's posts)
+    emailable: set[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.emailable = {uid for uid, person in self.people.items() if usable_email(person[1])}
 
     def superior_of(self, post_id: int) -> int | None:
         return self.posts.get(post_id, (None, ""))[0]
@@ -207,7 +213,7 @@ class Facts:
         return bool(self.holders.get(post_id))
 
     def reachable(self, user_id: int) -> bool:
-        return user_id in self.people and usable_email(self.people[user_id][1])
+        return user_id in self.emailable
 
     def has_reachable_holder(self, post_id: int) -> bool:
         return any(self.reachable(user_id) for user_id in self.holders.get(post_id, ()))
@@ -278,13 +284,13 @@ def load_facts(now: datetime) -> Facts:
                 Hazard.deadline <= today + timedelta(days=DUE_SOON_DAYS),
             )
             .order_by(Hazard.deadline, Hazard.id)
-        )
+        ).all()  # one fetchall: iterating the result fetches row by row
     ]
     posts = {
         pid: (superior, title)
         for pid, superior, title in conn.execute(
             sa.select(Post.id, Post.superior_post_id, Post.title)
-        )
+        ).all()
     }
     people, holders = _holders_today(conn, today)
     admins = []
@@ -327,7 +333,7 @@ def _holders_today(
             User.active.is_(True),
             sa.or_(User.deactivated_on.is_(None), User.deactivated_on > today),
         )
-    ):
+    ).all():
         people[user_id] = (name, email, locale)
         if user_id not in holders[post_id]:
             holders[post_id].append(user_id)
