@@ -186,11 +186,15 @@ def subjects(uri: str) -> dict[str, Any]:
             plant = conn.execute(
                 sa.text("SELECT min(id) FROM units WHERE parent_id = :r"), {"r": root}
             ).scalar()
+            # The workshop safety officer with the most hazards: their pages are full
+            # (a page's rows) at both sizes, so the sizes compare the same work.
             officer = conn.execute(
                 sa.text(
-                    "SELECT min(u.email) FROM users u JOIN post_holders h ON h.user_id = u.id"
+                    "SELECT u.email FROM users u JOIN post_holders h ON h.user_id = u.id"
                     " JOIN posts p ON p.id = h.post_id JOIN units w ON w.id = p.unit_id"
                     " WHERE p.title = '安全员' AND w.parent_id IS NOT NULL AND w.parent_id != :r"
+                    " ORDER BY (SELECT count(*) FROM hazards z WHERE z.accountable_post_id = p.id)"
+                    " DESC, u.email LIMIT 1"
                 ),
                 {"r": root},
             ).scalar()

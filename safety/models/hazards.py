@@ -57,8 +57,19 @@ class Hazard(IdMixin, CreatedMixin, Base):
         sa.Index("ix_hazards_found_on", "found_on", "id"),
         # My work: hazards to verify, oldest submission first (migration 0016).
         sa.Index("ix_hazards_status_submitted", "status", "submitted_at", "id"),
-        # My work: open extension requests (few) in date order (migration 0016).
-        sa.Index("ix_hazards_extension_requested", "extension_requested", "id"),
+        # My work for a unit's people: its hazards to verify and to assign in the
+        # lists' order, the first 20 without sorting all of them (migration 0021).
+        sa.Index("ix_hazards_unit_status_submitted", "unit_id", "status", "submitted_at", "id"),
+        sa.Index("ix_hazards_unit_status_found", "unit_id", "status", "found_on", "id"),
+        # My work: open extension requests (few) in date order (migrations 0016,
+        # 0021): only the requests are in it, so the planners see how few they are.
+        sa.Index(
+            "ix_hazards_extension_requested",
+            "extension_requested",
+            "id",
+            sqlite_where=sa.text("extension_requested IS NOT NULL"),
+            postgresql_where=sa.text("extension_requested IS NOT NULL"),
+        ),
         sa.Index("ix_hazards_closed_at", "closed_at"),  # reports: closed since a date
         # the hazards found in a period (categories, repeats, ragged periods), read
         # from the index alone (migrations 0014, 0018)

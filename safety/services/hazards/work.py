@@ -76,8 +76,12 @@ def my_work(user: User, *, today: date, limit: int = 20) -> MyWork:
     if manage_units is not None:
         reported = reported.where(Hazard.unit_id.in_(manage_units or [-1]))
     to_assign = fetch(reported.order_by(Hazard.found_on, Hazard.id))
+    # The requests first, from their own index (they are few): with the unit and
+    # status in the same WHERE, SQLite read every open hazard of the units instead,
+    # having no statistics for an index with no rows (4.4 ms for a busy workshop).
+    requested = sa.select(Hazard.id).where(Hazard.extension_requested.is_not(None))
     requests = sa.select(Hazard).where(
-        Hazard.extension_requested.is_not(None),
+        Hazard.id.in_(requested.correlate(None)),
         Hazard.status.in_([S.RECTIFYING, S.PENDING_VERIFICATION]),
     )
     if manage_units is not None:
