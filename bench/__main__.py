@@ -29,7 +29,7 @@ Settings (environment; ``make bench`` passes the first three):
   at both sizes);
 - ``SAFETY_BENCH_REPEAT``: timed in-process runs per measure (default 5);
 - ``SAFETY_BENCH_HTTP``: ``0`` skips the HTTP part;
-  ``SAFETY_BENCH_HTTP_REPEAT``: timed requests per HTTP measure (default 20);
+  ``SAFETY_BENCH_HTTP_REPEAT``: timed requests per HTTP measure (default 60);
   ``SAFETY_BENCH_LOAD_SECONDS``: seconds of load per server for P5 (default
   10); ``SAFETY_BENCH_WORKERS``: gunicorn workers (default 2 x cores + 1).
 

@@ -21,7 +21,8 @@ for the pages, a token from ``POST /api/v1/tokens`` for the API):
   a second) and in all (at most 30 s, gunicorn's default worker timeout).
 
 Environment: ``SAFETY_BENCH_HTTP_REPEAT`` (timed requests per measure,
-default 20), ``SAFETY_BENCH_LOAD_SECONDS`` (default 10), and
+default 60: the p95 of 20 was their second slowest, and one pause of the
+machine's moved it by 100 ms or more), ``SAFETY_BENCH_LOAD_SECONDS`` (default 10), and
 ``SAFETY_BENCH_WORKERS`` (default 2 x cores + 1, as ``make serve``).
 """
 
@@ -42,6 +43,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -118,24 +120,45 @@ def _p95(times: list[float]) -> float:
     return times[min(len(times) - 1, int(0.95 * len(times)))]
 
 
-def _timed(call: Callable[[], Any], repeat: int, warm: int | None = None) -> float:
-    """p95 of ``repeat`` calls after every worker has answered a few (a worker's first
-    request of a page compiles its templates: 300 ms outliers decided the p95)."""
-    for _ in range(3 * workers() if warm is None else warm):
-        call()
-    times = []
+def _warm(*calls: Callable[[], Any]) -> None:
+    """Every worker answers each call a few times first (a worker's first request of a
+    page compiles its templates: 300 ms outliers decided the p95). Sent concurrently,
+    as many at once as there are workers: one after another, the same idle worker
+    may take them all and another meet its first request while timed."""
+    with ThreadPoolExecutor(max_workers=workers()) as pool:
+        for call in calls:
+            list(pool.map(lambda _i, c=call: c(), range(3 * workers())))
+
+
+def _samples(calls: list[Callable[[], Any]], repeat: int) -> list[list[float]]:
+    """``repeat`` timings of each call, taken in turns (drift weighs on all alike)."""
+    times: list[list[float]] = [[] for _ in calls]
     # This process holds the in-process part's data: a collection of its heap
     # during a request is the client's pause, not the server's time.
     gc.collect()
     gc.disable()
     try:
         for _ in range(repeat):
-            started = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - started)
+            for call, out in zip(calls, times, strict=True):
+                started = time.perf_counter()
+                call()
+                out.append(time.perf_counter() - started)
     finally:
         gc.enable()
-    return _p95(times)
+    return times
+
+
+def _timed(call: Callable[[], Any], repeat: int) -> float:
+    """p95 of ``repeat`` calls, after warming every worker."""
+    _warm(call)
+    return _p95(_samples([call], repeat)[0])
+
+
+def _timed_pair(first: Callable[[], Any], second: Callable[[], Any], repeat: int) -> tuple:
+    """p95 of each of two calls, timed in turns (page 1 against page 40)."""
+    _warm(first, second)
+    a, b = _samples([first, second], repeat)
+    return _p95(a), _p95(b)
 
 
 class Client:
@@ -247,10 +270,7 @@ def cursor_pages(client: Client, repeat: int) -> dict[str, tuple[float, float]]:
         if cursor is None:
             continue
         page_40 = f"{first}&cursor={quote(cursor)}"
-        out[f"api by {sort}"] = (
-            _timed(client.json(first), repeat),
-            _timed(client.json(page_40), repeat),
-        )
+        out[f"api by {sort}"] = _timed_pair(client.json(first), client.json(page_40), repeat)
     for sort in ("found", "deadline"):
         first = f"/hazards/?sort={sort}"
         cursor = None
@@ -264,10 +284,8 @@ def cursor_pages(client: Client, repeat: int) -> dict[str, tuple[float, float]]:
                 break
         if cursor is None:
             continue
-        out[f"html by {sort}"] = (
-            _timed(client.page(first), repeat),
-            _timed(client.page(f"{first}&cursor={quote(cursor)}"), repeat),
-        )
+        page_40 = f"{first}&cursor={quote(cursor)}"
+        out[f"html by {sort}"] = _timed_pair(client.page(first), client.page(page_40), repeat)
     return out
 
 
@@ -348,7 +366,7 @@ def ledger(client: Client) -> tuple[float, float, int]:
 
 def measure(uri: str, repeat: int | None = None) -> dict[str, Any]:
     """Every HTTP measure on the generated database at ``uri``."""
-    repeat = repeat or _env_int("SAFETY_BENCH_HTTP_REPEAT", 20)
+    repeat = repeat or _env_int("SAFETY_BENCH_HTTP_REPEAT", 60)
     seconds = _env_int("SAFETY_BENCH_LOAD_SECONDS", 10)
     s = subjects(uri)
     env = {
