@@ -196,6 +196,9 @@ def _measures() -> dict[str, tuple[float, Callable[[], Any]]]:
         "monthly.xlsx": monthly_book,
         "accountability.xlsx": accountability_book,
     }
+    # What the runs hold (the officer, the scope's units) loaded and detached: the
+    # end of a session (each run has its own) does not expire them.
+    db.session.expunge_all()
     return {
         **{k: (LIST_TARGET, v) for k, v in lists.items()},
         **{k: (REPORT_TARGET, v) for k, v in report_runs.items()},
@@ -227,37 +230,64 @@ class Recorder:
         event.remove(self.engine, "after_cursor_execute", self.after)
 
 
-def measure(app: Any, repeat: int) -> tuple[dict[str, tuple[float, int, float, Any]], list[Any]]:
-    """p95 seconds, statements, target ratio and lines (workbooks) of each measure;
-    the slowest statements."""
+def _one_run(app: Any, run: Callable[[], Any]) -> tuple[float, Any, Recorder]:
+    """One timed run of ``run`` in ``app`` (no collection inside it: one decided the
+    p95); its seconds, what it returned and its statements."""
     from safety.extensions import db
 
-    results: dict[str, tuple[float, int, float, Any]] = {}
-    slow: list[Any] = []
     with app.test_request_context():
-        for name, (target, run) in _measures().items():
-            times: list[float] = []
-            statements, attempt = 0, 0
-            # The first run warms the caches; slow measures stop after BUDGET seconds.
-            while len(times) < repeat and (len(times) < 1 or sum(times) < BUDGET):
-                db.session.remove()
-                gc.collect()  # a collection inside a timed run decided the p95 of five
-                gc.disable()
-                try:
-                    with Recorder(db.engine) as rec:
-                        started = time.perf_counter()
-                        lines = run()
-                        took = time.perf_counter() - started
-                finally:
-                    gc.enable()
-                if attempt or took > BUDGET / 2:
-                    times.append(took)
-                    slow += [(t, s, p, name) for t, s, p in rec.slow]
-                statements, attempt = rec.count, attempt + 1
-            times.sort()
-            p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-            results[name] = (p95, statements, target, lines if isinstance(lines, int) else None)
         db.session.remove()
+        gc.collect()
+        gc.disable()
+        try:
+            with Recorder(db.engine) as rec:
+                started = time.perf_counter()
+                lines = run()
+                took = time.perf_counter() - started
+        finally:
+            gc.enable()
+            db.session.remove()
+    return took, lines, rec
+
+
+def measure(apps: dict[int, Any], repeat: int) -> tuple[dict[int, dict[str, tuple]], list[Any]]:
+    """Per size: p95 seconds, statements, target ratio and lines (workbooks) of each
+    measure; the slowest statements of the largest size.
+
+    The sizes are timed in turns, run by run, so that a slower spell of the
+    machine weighs on both alike: measured one size after the other, the same
+    code gave x1.0 in one run and x1.7 in the next.
+    """
+    sizes = sorted(apps)
+    runs: dict[int, dict[str, tuple[float, Callable[[], Any]]]] = {}
+    for size, app in apps.items():
+        with app.test_request_context():
+            runs[size] = _measures()
+    results: dict[int, dict[str, tuple]] = {size: {} for size in sizes}
+    slow: list[Any] = []
+    for name in runs[sizes[0]]:
+        times: dict[int, list[float]] = {size: [] for size in sizes}
+        statements: dict[int, int] = {}
+        lines: dict[int, Any] = {}
+        attempt = 0
+        # The first run warms the caches; slow measures stop after BUDGET seconds.
+        while min(len(t) for t in times.values()) < repeat and (
+            attempt < 2 or sum(times[sizes[-1]]) < BUDGET
+        ):
+            for size in sizes:
+                target, run = runs[size][name]
+                took, lines[size], rec = _one_run(apps[size], run)
+                if attempt:
+                    times[size].append(took)
+                    if size == sizes[-1]:
+                        slow += [(t, st, p, name) for t, st, p in rec.slow]
+                statements[size] = rec.count
+            attempt += 1
+        for size in sizes:
+            ordered = sorted(times[size])
+            p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+            counted = lines[size] if isinstance(lines[size], int) else None
+            results[size][name] = (p95, statements[size], runs[size][name][0], counted)
     return results, sorted(slow, key=lambda row: row[0], reverse=True)
 
 
@@ -284,20 +314,20 @@ def explain(app: Any, slow: list[Any], top: int = 3) -> None:
 def run_database(kind: str, small: int, large: int, people: int, repeat: int) -> bool:
     print(f"== {kind}: {small} vs {large} hazards, {people} people ==", flush=True)
     over_http = os.environ.get("SAFETY_BENCH_HTTP", "1") != "0"
-    by_size: dict[int, dict[str, tuple[float, int, float, Any]]] = {}
     http_by_size: dict[int, dict[str, Any]] = {}
-    for size in (small, large):
-        with database(kind) as uri:
-            app = build(uri, size, people)
-            by_size[size], slow = measure(app, repeat)
-            if size == large:
-                print("  EXPLAIN of the three slowest statements at the large size:")
-                explain(app, slow)
+    with database(kind) as small_uri, database(kind) as large_uri:
+        uris = {small: small_uri, large: large_uri}
+        apps = {size: build(uri, size, people) for size, uri in uris.items()}
+        by_size, slow = measure(apps, repeat)
+        print("  EXPLAIN of the three slowest statements at the large size:")
+        explain(apps[large], slow)
+        for app in apps.values():
             with app.app_context():
                 from safety.extensions import db
 
                 db.engine.dispose()
-            if over_http:
+        if over_http:
+            for size, uri in uris.items():
                 started = time.perf_counter()
                 http_by_size[size] = web.measure(uri)
                 print(
