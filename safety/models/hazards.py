@@ -50,7 +50,8 @@ class Hazard(IdMixin, CreatedMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("year", "seq"),
         sa.Index("ix_hazards_status_deadline", "status", "deadline", "id"),
-        # Per-status counts of a unit's subtree read this index alone.
+        # A unit's hazards by status and deadline (unit filters; the status counts'
+        # reference scan reads it alone; the counts themselves are kept, migration 0019).
         sa.Index("ix_hazards_unit_status_deadline", "unit_id", "status", "deadline"),
         # A level filter (major hazards are few) in found-date order.
         sa.Index("ix_hazards_level_found", "level", "found_on", "id"),

@@ -162,9 +162,19 @@ def _cells() -> defaultdict:
     return defaultdict(lambda: [0, Decimal("0")])
 
 
+def _mark(conn: Any) -> str:
+    """The driver's parameter marker, for the plain SQL written here."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _differ(fresh: dict, stored: dict) -> int:
+    """Keys whose values differ between a fresh count and the stored rows."""
+    return sum(1 for k in fresh.keys() | stored.keys() if fresh.get(k) != stored.get(k))
+
+
 def _insert_sql(conn: Any, model: type, time_key: str, upsert: bool) -> str:
     """Plain SQL for many rows at once (the driver's executemany, no per-row compiling)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(conn)
     columns = ("unit_id", "level", "kind", "cohort", time_key, "n", "amount")
     sql = (
         f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
@@ -233,7 +243,7 @@ def apply_counts(conn: Any, removed: Iterable[CountKey], added: Iterable[CountKe
     moved = sorted((key, n) for key, n in net.items() if n)
     if not moved:
         return
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    mark = _mark(conn)
     table = HazardStatusCount.__tablename__
     conn.exec_driver_sql(
         f"INSERT INTO {table} (unit_id, status, deadline, n)"
@@ -279,7 +289,7 @@ def _count_differences(conn: Any) -> int:
     stored = {
         (u, s, d): int(n) for u, s, d, n in conn.execute(sa.select(*columns, HazardStatusCount.n))
     }
-    return sum(1 for k in fresh.keys() | stored.keys() if fresh.get(k) != stored.get(k))
+    return _differ(fresh, stored)
 
 
 def _facts(conn: Any, where: Any) -> Iterator[Any]:
@@ -336,8 +346,7 @@ def count_differences(conn: Any, tz: ZoneInfo | None = None) -> int:
             for k, (n, amount) in cells.items()
             if n or amount
         }
-        stored = _stored(conn, model, key)
-        differ += sum(1 for k in fresh.keys() | stored.keys() if fresh.get(k) != stored.get(k))
+        differ += _differ(fresh, _stored(conn, model, key))
     return differ
 
 
