@@ -1,8 +1,11 @@
-"""A reminder pass asks who already has today's digest from one day's slice.
+"""What a reminder pass reads.
 
-The digests grow by one per person per day; the unique key (user, date) could
-not answer "whose digest for today exists", so every pass read them all
-(index ``ix_reminder_digests_day``, migration ``digest_day_1``).
+- Who already has today's digest, from one day's slice: the digests grow by
+  one per person per day; the unique key (user, date) could not answer
+  "whose digest for today exists", so every pass read them all (index
+  ``ix_reminder_digests_day``, migration ``digest_day_1``).
+- The due hazards, from ``ix_hazards_status_deadline`` alone; their number,
+  title and unit only when a line is written (migration ``reminder_due_cover_1``).
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from safety.extensions import db
-from safety.models import ReminderDigest
-from safety.services.reminders import plan_reminders
+from safety.models import Hazard, HazardStatus, ReminderDigest, ReminderItem
+from safety.services.reminders import load_facts, plan_reminders, run_reminders
 from tests import builders
 from tests.sql_counting import explain, hazard_selects
 
@@ -37,3 +40,49 @@ def test_who_has_todays_digest_reads_only_today(app: Any) -> None:
     assert len(seen) == 1
     plan_text = explain(*seen[0])
     assert "ix_reminder_digests_day" in plan_text, plan_text
+
+
+def _due_hazards_with_holders(count: int) -> list[Any]:
+    hazards = []
+    for _ in range(count):
+        post = builders.make_post()
+        builders.make_holder(post)
+        hazards.append(
+            builders.make_hazard(
+                "rectifying", accountable_post=post, deadline=builders.TODAY + timedelta(days=1)
+            )
+        )
+    return hazards
+
+
+def test_repeat_pass_reads_the_due_hazards_from_their_index_alone(app: Any) -> None:
+    hazards = _due_hazards_with_holders(3)
+    first = run_reminders(now=builders.NOW, deliver=False)
+    assert first.queued == 3
+    with hazard_selects() as seen:
+        repeat = run_reminders(now=builders.NOW, deliver=False)
+    assert (repeat.queued, repeat.recipients, repeat.hazards) == (0, 3, 3)
+    # the due hazards, once, without number, title or unit name (no line is
+    # written); the other read is the major hazards' steps
+    due = [s for s in seen if "plan_approved_at" not in s[0]]
+    assert len(due) == 1, seen
+    statement = due[0][0]
+    assert "title" not in statement and "units" not in statement, statement
+    if db.engine.dialect.name == "sqlite":
+        plan_text = explain(*due[0])
+        assert "COVERING INDEX ix_hazards_status_deadline" in plan_text, plan_text
+    assert {h.id for h in hazards} <= {i.hazard_id for i in db.session.scalars(
+        sa.select(ReminderItem))}  # fmt: skip
+
+
+def test_a_hazard_closed_since_the_pass_read_it_still_has_its_line(app: Any) -> None:
+    """Between the pass's two reads (each statement its own snapshot on PostgreSQL)
+    a hazard may leave rectification: its line is read by its id."""
+    due, closed = _due_hazards_with_holders(2)
+    facts = load_facts(builders.NOW)
+    assert {h.id for h in facts.hazards} == {due.id, closed.id}
+    db.session.execute(
+        sa.update(Hazard).where(Hazard.id == closed.id).values(status=HazardStatus.CLOSED)
+    )
+    assert facts.details(due.id) == (due.number, due.title, due.unit.name)
+    assert facts.details(closed.id) == (closed.number, closed.title, closed.unit.name)

@@ -45,11 +45,18 @@ FOUND_COVER = (
 )
 
 
+#: The reminder pass's due hazards (in rectification, by deadline) with the
+#: columns it decides from: read from the index alone.
+STATUS_DEADLINE_COVER = ("status", "deadline", "id", "unit_id", "level", "accountable_post_id")
+
+
 class Hazard(IdMixin, CreatedMixin, Base):
     __tablename__ = "hazards"
     __table_args__ = (
         sa.UniqueConstraint("year", "seq"),
-        sa.Index("ix_hazards_status_deadline", "status", "deadline", "id"),
+        # Lists by status and deadline; the reminder pass reads its due hazards'
+        # columns from it alone (migration 0022).
+        sa.Index("ix_hazards_status_deadline", *STATUS_DEADLINE_COVER),
         # A unit's hazards by status and deadline (unit filters; the status counts'
         # reference scan reads it alone; the counts themselves are kept, migration 0019).
         sa.Index("ix_hazards_unit_status_deadline", "unit_id", "status", "deadline"),

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -136,18 +137,17 @@ def plan_reminders(now: datetime, *, skip_already: bool = False) -> Plan:
     hazard_ids: set[int] = set()
     untold: list[str] = []
     for hazard in facts.hazards:
-        item = _hazard_item(hazard, facts)
-        told = 0
+        groups: list[tuple[list[int], str]] = []
         for post_id, users, reason in who_hears(hazard, facts):
-            told += tally.tell(users, item, reason)
+            groups.append((users, reason))
             if not facts.emailable.issuperset(users):
                 instead = above_the_unreachable(post_id, facts)
                 if instead is not None:
-                    told += tally.tell(instead[0], item, instead[1])
-        if told:
+                    groups.append(instead)
+        if tally.tell_groups(groups, partial(_hazard_item, hazard, facts)):
             hazard_ids.add(hazard.id)
         else:
-            untold.append(hazard.number)
+            untold.append(facts.details(hazard.id)[0])
     _add_unsigned_lists(facts, tally)
     _add_due_inspections(facts, tally)
     _add_due_control_checks(facts, tally)

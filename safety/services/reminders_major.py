@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import sqlalchemy as sa
 
@@ -71,6 +72,7 @@ class Waiting:
 
 def waiting_steps(today: date) -> list[Waiting]:
     """Every major hazard's step that waits today (one query)."""
+    zone = clock.tz()
     rows = db.session.execute(
         sa.select(
             Hazard.id,
@@ -78,7 +80,7 @@ def waiting_steps(today: date) -> list[Waiting]:
             Hazard.title,
             Hazard.unit_id,
             Unit.name,
-            Hazard.status,
+            sa.type_coerce(Hazard.status, sa.String).label("status"),  # raw: no enum per row
             Hazard.plan,
             Hazard.plan_approved_at,
             Hazard.reported_to_authority_on,
@@ -105,7 +107,7 @@ def waiting_steps(today: date) -> list[Waiting]:
         if row.status == S.PENDING_WRITEOFF:
             steps.append(("write_off", row.verified_at))
         for step, since in steps:
-            day = clock.local_date(since) if since is not None else today
+            day = since.astimezone(zone).date() if since is not None else today
             waiting.append(Waiting(step, row.id, row.number, row.title, row.unit_id, row.name, day))
     return waiting
 
@@ -124,22 +126,25 @@ def add_waiting_majors(facts: Facts, tally: Tally) -> None:
     for w in waiting:
         kinds, reason = STEP_KINDS[w.step]
         late = (facts.today - w.since).days - STEP_DAYS[w.step]
-        item = Item(
-            object_type=STEP_OBJECTS[w.step],
-            object_id=w.hazard_id,
-            kind=w.step,
-            reason=reason,
-            days=late,
-            number=w.number,
-            title=w.title,
-            unit=w.unit,
-            deadline=None,
-            link=f"{facts.base_url}/hazards/{w.hazard_id}",
-            level=HazardLevel.MAJOR.value,
-        )
         posts = sorted(actors[kinds].get(w.unit_id, ()))
-        for users, why in _who_acts(posts, reason, late, supervision.get(w.unit_id, ()), facts):
-            tally.tell(users, item, why)
+        groups = _who_acts(posts, reason, late, supervision.get(w.unit_id, ()), facts)
+        tally.tell_groups(groups, partial(_step_item, w, reason, late, facts.base_url))
+
+
+def _step_item(w: Waiting, reason: str, late: int, base_url: str) -> Item:
+    return Item(
+        object_type=STEP_OBJECTS[w.step],
+        object_id=w.hazard_id,
+        kind=w.step,
+        reason=reason,
+        days=late,
+        number=w.number,
+        title=w.title,
+        unit=w.unit,
+        deadline=None,
+        link=f"{base_url}/hazards/{w.hazard_id}",
+        level=HazardLevel.MAJOR.value,
+    )
 
 
 def _who_acts(

@@ -169,16 +169,27 @@ def ladder(
 
 @dataclass(frozen=True)
 class HazardFact:
-    """A hazard as the pass needs it: one row of the pass's first query."""
+    """A hazard as the pass decides from: one row of the pass's first query.
+
+    Its number, title and unit name are read only when a digest line is to be
+    written (:meth:`Facts.details`): a repeat pass, where everyone has today's
+    digest, reads the register's columns that its own index covers.
+    """
 
     id: int
-    number: str
-    title: str
     unit_id: int
-    unit: str
     level: str
     deadline: date
     accountable_post_id: int | None
+
+
+def _due_hazards(today: date) -> Any:
+    """The hazards a pass as of ``today`` is about: in rectification, due soon or overdue."""
+    return (
+        Hazard.status == HazardStatus.RECTIFYING,
+        Hazard.deadline.is_not(None),
+        Hazard.deadline <= today + timedelta(days=DUE_SOON_DAYS),
+    )
 
 
 @dataclass
@@ -203,8 +214,28 @@ class Facts:
     #: asks it for every holder of every hazard's posts)
     emailable: set[int] = field(init=False)
 
+    #: hazard id → (number, title, unit name), read once when first needed
+    _details: dict[int, tuple[str, str, str]] | None = field(init=False, default=None)
+
     def __post_init__(self) -> None:
         self.emailable = {uid for uid, person in self.people.items() if usable_email(person[1])}
+
+    def details(self, hazard_id: int) -> tuple[str, str, str]:
+        """A due hazard's (number, title, unit name): one query for all of them, once.
+
+        A hazard closed since the first query (PostgreSQL reads each statement
+        afresh) is read by its id: its line still goes out, as decided.
+        """
+        select = sa.select(Hazard.id, Hazard.number, Hazard.title, Unit.name).join(
+            Unit, Unit.id == Hazard.unit_id
+        )
+        if self._details is None:
+            rows = db.session.execute(select.where(*_due_hazards(self.today))).all()
+            self._details = {row[0]: tuple(row[1:]) for row in rows}
+        if hazard_id not in self._details:
+            row = db.session.execute(select.where(Hazard.id == hazard_id)).one()
+            self._details[hazard_id] = tuple(row[1:])
+        return self._details[hazard_id]
 
     def superior_of(self, post_id: int) -> int | None:
         return self.posts.get(post_id, (None, ""))[0]
@@ -269,20 +300,12 @@ def load_facts(now: datetime) -> Facts:
         for row in conn.execute(
             sa.select(
                 Hazard.id,
-                Hazard.number,
-                Hazard.title,
                 Hazard.unit_id,
-                Unit.name,
                 sa.type_coerce(Hazard.level, sa.String),  # raw values: no enum per row
                 Hazard.deadline,
                 Hazard.accountable_post_id,
             )
-            .join(Unit, Unit.id == Hazard.unit_id)
-            .where(
-                Hazard.status == HazardStatus.RECTIFYING,
-                Hazard.deadline.is_not(None),
-                Hazard.deadline <= today + timedelta(days=DUE_SOON_DAYS),
-            )
+            .where(*_due_hazards(today))
             .order_by(Hazard.deadline, Hazard.id)
         ).all()  # one fetchall: iterating the result fetches row by row
     ]
@@ -351,34 +374,50 @@ class Tally:
 
     def tell(self, user_ids: Iterable[int], item: Item, reason: str) -> int:
         """Add ``item`` (told for ``reason``) to each person's digest; how many were told."""
+        return self.tell_groups([(user_ids, reason)], lambda: item)
+
+    def tell_groups(
+        self, groups: Iterable[tuple[Iterable[int], str]], make_item: Callable[[], Item]
+    ) -> int:
+        """Tell each group of people (user ids, reason) about one object; how many were told.
+
+        The item is made only when someone's digest is still to be built: a
+        repeat pass, where everyone has today's digest, builds none.
+        """
         told = 0
+        item: Item | None = None
         people = self.facts.people
-        for user_id in user_ids:
-            if user_id not in people:
-                continue
-            told += 1
-            if self.skip_already and user_id in self.facts.already:
-                self.told_already.add(user_id)
-                continue
-            recipient = self.recipients.get(user_id)
-            if recipient is None:
-                name, email, locale = people[user_id]
-                recipient = self.recipients[user_id] = Recipient(user_id, name, email, locale)
-            recipient.add(replace(item, reason=reason))
+        skipped = self.facts.already if self.skip_already else ()
+        for user_ids, reason in groups:
+            for user_id in user_ids:
+                if user_id not in people:
+                    continue
+                told += 1
+                if user_id in skipped:
+                    self.told_already.add(user_id)
+                    continue
+                recipient = self.recipients.get(user_id)
+                if recipient is None:
+                    name, email, locale = people[user_id]
+                    recipient = self.recipients[user_id] = Recipient(user_id, name, email, locale)
+                if item is None:
+                    item = make_item()
+                recipient.add(replace(item, reason=reason))
         return told
 
 
 def _hazard_item(hazard: HazardFact, facts: Facts) -> Item:
     days = (facts.today - hazard.deadline).days
+    number, title, unit = facts.details(hazard.id)
     return Item(
         object_type="hazard",
         object_id=hazard.id,
         kind="overdue" if days > 0 else "due_soon",
         reason="",
         days=days,
-        number=hazard.number,
-        title=hazard.title,
-        unit=hazard.unit,
+        number=number,
+        title=title,
+        unit=unit,
         deadline=hazard.deadline,
         link=f"{facts.base_url}/hazards/{hazard.id}",
         level=hazard.level,
