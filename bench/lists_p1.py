@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench import scale
+from bench import scale, web
 
 REPEAT = int(os.environ.get("SAFETY_BENCH_REPEAT") or 5)
 #: ``SAFETY_P1_GC=0``: collect before each run and none during it (GC pauses
@@ -101,7 +101,7 @@ def measure(kind: str, size: int, names: list[str], explain: bool) -> None:
                 if attempt:
                     times.append(took)
             times.sort()
-            p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+            p95 = web.p95(times)
             median = times[len(times) // 2]
             print(
                 f"{kind} {size:>7} {name:<28} p95 {p95 * 1000:7.1f} ms"

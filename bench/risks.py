@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 import time_machine
 
+from bench import web
 from bench.scale import NOW, Recorder, database, pg_reachable
 
 DEFAULTS = {"SAFETY_BENCH_RISK_SMALL": 100, "SAFETY_BENCH_RISK_LARGE": 10_000}
@@ -137,7 +138,7 @@ def measure(app: Any, repeat: int) -> dict[str, tuple[float, int]]:
                 if sum(times) > BUDGET:
                     break
             times.sort()
-            results[name] = (times[min(len(times) - 1, int(0.95 * len(times)))], statements)
+            results[name] = (web.p95(times), statements)
     return results
 
 
