@@ -27,8 +27,8 @@ Settings (environment; ``make bench`` passes the first three):
 - ``SAFETY_BENCH_PEOPLE``: people (default 500; the reminders use it too);
 - ``SAFETY_BENCH_RISK_POINTS``: risk points of the hazard bench (default 1000,
   at both sizes);
-- ``SAFETY_BENCH_REPEAT``: timed in-process runs per measure, at least (default
-  15; a fast one is run up to 100 times, within 2 s);
+- ``SAFETY_BENCH_REPEAT``: timed in-process runs per measure (default 300, fewer
+  once they have taken 5 s at the large size);
 - ``SAFETY_BENCH_HTTP``: ``0`` skips the HTTP part;
   ``SAFETY_BENCH_HTTP_REPEAT``: timed requests per HTTP measure (default 150);
   ``SAFETY_BENCH_LOAD_SECONDS``: seconds of load per server for P5 (default

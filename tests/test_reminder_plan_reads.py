@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from safety.extensions import db
@@ -86,3 +88,32 @@ def test_a_hazard_closed_since_the_pass_read_it_still_has_its_line(app: Any) -> 
     )
     assert facts.details(due.id) == (due.number, due.title, due.unit.name)
     assert facts.details(closed.id) == (closed.number, closed.title, closed.unit.name)
+
+
+def test_the_cycle_collector_is_off_while_digests_are_built_and_on_after(
+    app: Any, monkeypatch: Any
+) -> None:
+    """A full collection walked every item and email the pass holds (a quarter of
+    a pass at 100k hazards); it is paused for the pass, and back after, failed or not."""
+    from safety.services import reminders
+
+    _due_hazards_with_holders(1)
+    seen: list[bool] = []
+    render = reminders.render_digests
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(reminders, "render_digests", watched)
+    assert run_reminders(now=builders.NOW, deliver=False).queued == 1
+    assert seen == [False]
+    assert gc.isenabled()
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("planning failed")
+
+    monkeypatch.setattr(reminders, "plan_reminders", broken)
+    with pytest.raises(RuntimeError):
+        run_reminders(now=builders.NOW, deliver=False)
+    assert gc.isenabled()

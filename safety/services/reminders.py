@@ -23,9 +23,11 @@ waiting) and :mod:`.reminders_agreements` (agreements to sign).
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -294,6 +296,37 @@ def run_reminders(
     scheduler records it on its claim).
     """
     step = progress or (lambda _step: None)
+    with _collector_paused():
+        summary = _plan_and_queue(now, dry_run, step)
+    if dry_run:
+        return summary
+    if deliver:
+        summary.flush = flush_outbox(now=now)
+        step("delivered")
+    return summary
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a pass builds its digests.
+
+    The pass makes hundreds of thousands of objects that live until it ends
+    (items, recipients, rendered emails) and few cycles; each full collection
+    walked all of them again: at 100k hazards a quarter of the pass (2.5 of
+    9 s), a tenth at 10k. Reference counting still frees what goes; what the
+    collector would have found is collected after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan_and_queue(now: datetime, dry_run: bool, step: Callable[[str], None]) -> ReminderSummary:
+    """Decide, then write one digest per person (not on a dry run); the summary."""
     plan = plan_reminders(now, skip_already=True)
     db.session.rollback()  # end the read transaction before rendering
     step("planned")
@@ -316,9 +349,6 @@ def run_reminders(
         rendered = render_digests([r for r in fresh if r.has_usable_email], plan.today)
         summary.queued = _write_digests(now, plan.today, fresh, rendered)
     step("digests written")
-    if deliver:
-        summary.flush = flush_outbox(now=now)
-        step("delivered")
     return summary
 
 

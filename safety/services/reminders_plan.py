@@ -226,16 +226,19 @@ class Facts:
         A hazard closed since the first query (PostgreSQL reads each statement
         afresh) is read by its id: its line still goes out, as decided.
         """
+        details = self._details
+        if details is not None and hazard_id in details:
+            return details[hazard_id]
         select = sa.select(Hazard.id, Hazard.number, Hazard.title, Unit.name).join(
             Unit, Unit.id == Hazard.unit_id
         )
-        if self._details is None:
+        if details is None:
             rows = db.session.execute(select.where(*_due_hazards(self.today))).all()
-            self._details = {row[0]: tuple(row[1:]) for row in rows}
-        if hazard_id not in self._details:
+            details = self._details = {row[0]: tuple(row[1:]) for row in rows}
+        if hazard_id not in details:
             row = db.session.execute(select.where(Hazard.id == hazard_id)).one()
-            self._details[hazard_id] = tuple(row[1:])
-        return self._details[hazard_id]
+            details[hazard_id] = tuple(row[1:])
+        return details[hazard_id]
 
     def superior_of(self, post_id: int) -> int | None:
         return self.posts.get(post_id, (None, ""))[0]
