@@ -122,14 +122,11 @@ def build(uri: str, hazards: int, people: int) -> Any:
         scale_demo(hazards=hazards, people=people, seed=1, now=NOW, risk_points=points)
         db.session.remove()
         # fresh statistics and visibility maps, as autovacuum leaves them after a bulk
-        # load, and the load's writes checkpointed (PostgreSQL would otherwise spread
-        # its checkpoint over the first measures; SQLite's readers look pages up in
-        # the write-ahead log first)
+        # load, and on PostgreSQL the load's writes checkpointed (it would otherwise
+        # spread its checkpoint over the first measures)
         if db.engine.dialect.name == "sqlite":
             with db.engine.begin() as conn:  # in a transaction the app's BEGIN commits
                 conn.exec_driver_sql("ANALYZE")
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
