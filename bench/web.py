@@ -406,7 +406,10 @@ def measure(uris: dict[int, str], repeat: int | None = None) -> dict[int, dict[s
                 out[size]["lists"][name] = p95(times)
         for size in sizes:
             client = clients[size]
-            out[size]["cursors"] = cursor_pages(client, repeat)
+            # twice as many: the 10k page by found date measured x1.51 in one bench
+            # (x0.86 to x1.09 in the others; 200 requests of the same two pages
+            # after it: medians 31 and 32 ms, p95 51 and 50 ms)
+            out[size]["cursors"] = cursor_pages(client, 2 * repeat)
             with gunicorn("bench.bare_app:app", _env(uris[size]), "/hazards") as bare:
                 out[size]["app_rate"], out[size]["bare_rate"] = throughput(
                     f"{client.base}/api/v1/hazards", {"Authorization": f"Bearer {client.token}"},
