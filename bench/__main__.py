@@ -19,7 +19,7 @@ Each measure is printed with its target and ``ok`` or ``OVER``.
 Settings (environment; ``make bench`` passes the first three):
 
 - ``SAFETY_BENCH_SMALL`` / ``SAFETY_BENCH_LARGE``: hazards (default 10000 and
-  100000: about 15 minutes on two cores; 1000 and 10000 for a quick look);
+  100000: about 30 minutes on two cores; 1000 and 10000 for a quick look);
 - ``SAFETY_BENCH_PG``: the PostgreSQL server (default
   ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``); a temporary
   database per size; skipped with a note when it does not answer; empty
