@@ -191,12 +191,14 @@ def timed_pass() -> tuple[float, int, Any]:
     return elapsed, statements, summary
 
 
-def first_pass(runs: int = 3) -> tuple[float, int, Any]:
-    """The median of ``runs`` first passes of the day, each on no digests (one pass
-    is one timing: 1.15 s and 1.48 s for the same 10k in two benches)."""
+def median_pass(first: bool, runs: int = 3) -> tuple[float, int, Any]:
+    """The median of ``runs`` passes: first passes of the day, each on no digests
+    (one pass is one timing: 1.15 s and 1.48 s for the same 10k in two benches),
+    or repeats (one 0.1 s pass is mostly noise)."""
     passes = []
     for _ in range(runs):
-        clear_reminders()
+        if first:
+            clear_reminders()
         passes.append(timed_pass())
     return sorted(passes, key=lambda run: run[0])[runs // 2]
 
@@ -217,19 +219,17 @@ def main(argv: list[str]) -> int:
             print(f"built {args.people} people, {args.small} hazards in "
                   f"{time.perf_counter() - t0:.1f}s")  # fmt: skip
 
-            small, small_sql, summary = first_pass()
+            small, small_sql, summary = median_pass(first=True)
             print(f"pass at {args.small:>7} hazards (median of 3): {small:7.2f}s, {small_sql} SQL "
                   f"| {summary.line()}")  # fmt: skip
-            # the median of three: one 0.1 s pass is mostly noise
-            repeats = sorted((timed_pass() for _ in range(3)), key=lambda run: run[0])
-            repeat, repeat_sql, summary = repeats[1]
+            repeat, repeat_sql, summary = median_pass(first=False)
             print(f"repeat pass (median of 3):              {repeat:7.2f}s, {repeat_sql} SQL "
                   f"| {summary.line()}")  # fmt: skip
 
             t0 = time.perf_counter()
             add_hazards(group, args.small + 1, args.large - args.small, rng)
             print(f"added hazards up to {args.large} in {time.perf_counter() - t0:.1f}s")
-            large, large_sql, summary = first_pass()
+            large, large_sql, summary = median_pass(first=True)
             print(f"pass at {args.large:>7} hazards (median of 3): {large:7.2f}s, {large_sql} SQL "
                   f"| {summary.line()}")  # fmt: skip
 

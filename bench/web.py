@@ -155,17 +155,11 @@ def _samples(calls: list[Callable[[], Any]], repeat: int) -> list[list[float]]:
     return times
 
 
-def _timed(call: Callable[[], Any], repeat: int) -> float:
-    """p95 of ``repeat`` calls, after warming every worker."""
-    _warm(call)
-    return p95(_samples([call], repeat)[0])
-
-
-def _timed_pair(first: Callable[[], Any], second: Callable[[], Any], repeat: int) -> tuple:
-    """p95 of each of two calls, timed in turns (page 1 against page 40)."""
-    _warm(first, second)
-    a, b = _samples([first, second], repeat)
-    return p95(a), p95(b)
+def _timed(calls: list[Callable[[], Any]], repeat: int) -> list[float]:
+    """p95 of each call, timed in turns after warming every worker (the sizes of one
+    list; page 1 against page 40)."""
+    _warm(*calls)
+    return [p95(times) for times in _samples(calls, repeat)]
 
 
 class Client:
@@ -277,7 +271,7 @@ def cursor_pages(client: Client, repeat: int) -> dict[str, tuple[float, float]]:
         if cursor is None:
             continue
         page_40 = f"{first}&cursor={quote(cursor)}"
-        out[f"api by {sort}"] = _timed_pair(client.json(first), client.json(page_40), repeat)
+        out[f"api by {sort}"] = tuple(_timed([client.json(first), client.json(page_40)], repeat))
     for sort in ("found", "deadline"):
         first = f"/hazards/?sort={sort}"
         cursor = None
@@ -292,7 +286,7 @@ def cursor_pages(client: Client, repeat: int) -> dict[str, tuple[float, float]]:
         if cursor is None:
             continue
         page_40 = f"{first}&cursor={quote(cursor)}"
-        out[f"html by {sort}"] = _timed_pair(client.page(first), client.page(page_40), repeat)
+        out[f"html by {sort}"] = tuple(_timed([client.page(first), client.page(page_40)], repeat))
     return out
 
 
@@ -401,9 +395,8 @@ def measure(uris: dict[int, str], repeat: int | None = None) -> dict[int, dict[s
             clients[size], paths[size] = Client(base, s["officer"]), list_paths(s)
         for name in paths[sizes[0]]:
             calls = [_call(clients[size], paths[size][name]) for size in sizes]
-            _warm(*calls)
-            for size, times in zip(sizes, _samples(calls, repeat), strict=True):
-                out[size]["lists"][name] = p95(times)
+            for size, took in zip(sizes, _timed(calls, repeat), strict=True):
+                out[size]["lists"][name] = took
         for size in sizes:
             client = clients[size]
             # twice as many: the 10k page by found date measured x1.51 in one bench
