@@ -72,7 +72,6 @@ class Waiting:
 
 def waiting_steps(today: date) -> list[Waiting]:
     """Every major hazard's step that waits today (one query)."""
-    zone = clock.tz()
     rows = db.session.execute(
         sa.select(
             Hazard.id,
@@ -107,7 +106,7 @@ def waiting_steps(today: date) -> list[Waiting]:
         if row.status == S.PENDING_WRITEOFF:
             steps.append(("write_off", row.verified_at))
         for step, since in steps:
-            day = since.astimezone(zone).date() if since is not None else today
+            day = clock.local_date(since) if since is not None else today
             waiting.append(Waiting(step, row.id, row.number, row.title, row.unit_id, row.name, day))
     return waiting
 
